@@ -1,0 +1,1 @@
+"""Venues through ccxt: markets, quotes, funding, orders, feed loops, execution."""

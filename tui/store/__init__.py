@@ -1,0 +1,1 @@
+"""The polars state store and its persistence."""
