@@ -1,0 +1,322 @@
+"""The domain's nouns: markets, quotes, portfolios, tilts, legs and plans.
+
+Every money amount is USD (the settle currency of linear contracts, stablecoins at 1.0);
+every signed notional follows DESIGN.md §2: positive = long.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Assets valued at 1.0 USD and treated as cash, never hedged with futures.
+STABLECOINS = frozenset({"USDT", "USDC", "USD", "BUSD", "FDUSD", "DAI", "TUSD", "USDE"})
+
+Instrument = Literal["perp", "future"]
+InstrumentChoice = Literal["auto", "perp", "future"]
+Side = Literal["buy", "sell"]
+LegStatus = Literal["ok", "below_minimum", "blocked"]
+
+MS_PER_HOUR = 3_600_000
+
+
+def utc_from_ms(ms: float | int | None) -> datetime | None:
+    """A UTC datetime from epoch milliseconds (``None`` stays ``None``)."""
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(float(ms) / 1000.0, tz=UTC)
+
+
+def _finite(value: float, name: str) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value
+
+
+class MarketSpec(BaseModel):
+    """What the planner needs of one linear futures market, built from a ccxt market dict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str
+    """ccxt unified symbol, e.g. ``BTC/USDT:USDT`` or ``BTC/USDT:USDT-260327``."""
+    exchange_id: str = ""
+    """Exchange id (``binanceusdm``) the market belongs to."""
+    base: str
+    quote: str
+    settle: str
+    instrument: Instrument
+    contract_size: float = 1.0
+    """Base units per contract (OKX: 0.01 BTC; Binance/Bybit linear: 1)."""
+    expiry: datetime | None = None
+    amount_precision: float | None = None
+    """ccxt ``precision.amount`` (a tick size under TICK_SIZE mode)."""
+    price_precision: float | None = None
+    precision_mode: int = 4
+    """ccxt precision mode; 4 = TICK_SIZE, 2 = DECIMAL_PLACES, 3 = SIGNIFICANT_DIGITS."""
+    min_amount: float | None = None
+    min_cost: float | None = None
+    max_leverage: float | None = None
+    taker: float = 0.0005
+    maker: float = 0.0002
+    maintenance_margin_rate: float = 0.004
+    funding_interval_hours: float | None = None
+    """The market's own settlement interval; ``None`` when the venue does not say (then 8 h)."""
+    contract_type: str | None = None
+    """Venue label such as Binance's ``CURRENT_QUARTER`` (weekly vs quarterly is not unified)."""
+
+    @classmethod
+    def from_ccxt(
+        cls,
+        market: dict[str, Any],
+        *,
+        exchange_id: str = "",
+        precision_mode: int = 4,
+        funding_interval_hours: float | None = None,
+    ) -> MarketSpec:
+        """Build from a ccxt unified market (``exchange.markets[symbol]``)."""
+        limits = market.get("limits") or {}
+        precision = market.get("precision") or {}
+        info = market.get("info") or {}
+        mmr = market.get("maintenanceMarginRate")
+        if mmr is None and isinstance(info, dict) and info.get("maintMarginPercent"):
+            mmr = float(info["maintMarginPercent"]) / 100.0
+        interval = funding_interval_hours
+        if interval is None and isinstance(info, dict) and info.get("fundingInterval"):
+            # Bybit reports minutes.
+            interval = float(info["fundingInterval"]) / 60.0
+        return cls(
+            symbol=market["symbol"],
+            exchange_id=exchange_id,
+            base=market["base"],
+            quote=market["quote"],
+            settle=market.get("settle") or market["quote"],
+            instrument="future" if market.get("type") == "future" else "perp",
+            contract_size=float(market.get("contractSize") or 1.0),
+            expiry=utc_from_ms(market.get("expiry")),
+            amount_precision=_opt_float(precision.get("amount")),
+            price_precision=_opt_float(precision.get("price")),
+            precision_mode=precision_mode,
+            min_amount=_opt_float((limits.get("amount") or {}).get("min")),
+            min_cost=_opt_float((limits.get("cost") or {}).get("min")),
+            max_leverage=_opt_float((limits.get("leverage") or {}).get("max")),
+            taker=float(market.get("taker") if market.get("taker") is not None else 0.0005),
+            maker=float(market.get("maker") if market.get("maker") is not None else 0.0002),
+            maintenance_margin_rate=float(mmr) if mmr is not None else 0.004,
+            funding_interval_hours=interval,
+            contract_type=(info.get("contractType") or info.get("alias") or None)
+            if isinstance(info, dict)
+            else None,
+        )
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+class Quote(BaseModel):
+    """One market's prices and funding as last received."""
+
+    symbol: str
+    mark: float | None = None
+    index: float | None = None
+    bid: float | None = None
+    ask: float | None = None
+    last: float | None = None
+    funding_rate: float | None = None
+    """Rate for the upcoming settlement (per interval, not annualized)."""
+    next_funding_time: datetime | None = None
+    funding_interval_hours: float | None = None
+    received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    """When this process received it: the basis of staleness."""
+
+    @property
+    def price(self) -> float | None:
+        """The reference price: mark, else mid of bid/ask, else last."""
+        if self.mark:
+            return self.mark
+        if self.bid and self.ask:
+            return (self.bid + self.ask) / 2.0
+        return self.last
+
+    @property
+    def premium(self) -> float | None:
+        """Perp premium ``(mark − index) / index``."""
+        if self.mark and self.index:
+            return (self.mark - self.index) / self.index
+        return None
+
+
+def annualize_funding(rate: float, interval_hours: float) -> float:
+    """Annualized funding: ``rate × 365 × 24 / interval_hours`` (8 h → ×1095, 1 h → ×8760)."""
+    return rate * (365.0 * 24.0 / interval_hours)
+
+
+class Portfolio(BaseModel):
+    """Spot holdings (quantities) and the strategic (SAA) targets in percent."""
+
+    holdings: dict[str, float]
+    strategic: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("holdings")
+    @classmethod
+    def _check_holdings(cls, value: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for asset, qty in value.items():
+            name = asset.strip().upper()
+            if not name:
+                raise ValueError("an asset name is empty")
+            _finite(qty, f"holdings.{asset}")
+            if qty < 0:
+                raise ValueError(f"holdings.{asset} is negative ({qty}); spot quantities are ≥ 0")
+            out[name] = float(qty)
+        return out
+
+    @field_validator("strategic")
+    @classmethod
+    def _check_strategic(cls, value: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for asset, pct in value.items():
+            _finite(pct, f"strategic.{asset}")
+            if pct < 0:
+                raise ValueError(f"strategic.{asset} is negative ({pct}); SAA targets are ≥ 0")
+            out[asset.strip().upper()] = float(pct)
+        if out:
+            total = sum(out.values())
+            if abs(total - 100.0) > 1e-6:
+                raise ValueError(f"strategic targets sum to {total:g}%, not 100%")
+        return out
+
+    @property
+    def assets(self) -> list[str]:
+        """Every asset named in holdings or targets, holdings order first."""
+        seen = list(self.holdings)
+        seen += [a for a in self.strategic if a not in self.holdings]
+        return seen
+
+    def risk_assets(self) -> list[str]:
+        """Assets that are not stablecoins (the ones futures can tilt)."""
+        return [a for a in self.assets if a not in STABLECOINS]
+
+    def value(self, prices: dict[str, float]) -> float:
+        """Spot value in USD; stablecoins count 1.0, assets without a price count 0."""
+        total = 0.0
+        for asset, qty in self.holdings.items():
+            price = 1.0 if asset in STABLECOINS else prices.get(asset)
+            if price is not None:
+                total += qty * price
+        return total
+
+
+class TiltSpec(BaseModel):
+    """A tactical target: per-asset exposure as a fraction of the capital base."""
+
+    targets: dict[str, float]
+    """Tactical weights as fractions of ``base_usd`` (0.65 = 65 %); negative = net short."""
+    base_usd: float | None = None
+    """Capital base; ``None`` = the portfolio's value."""
+    window_days: float = 30.0
+    leverage: float = 3.0
+    instrument: InstrumentChoice = "auto"
+    instruments: dict[str, InstrumentChoice] = Field(default_factory=dict)
+    """Per-asset override of ``instrument``."""
+    stop_loss_pct: float | None = None
+    """Max loss as % of base before the stop proposes an unwind."""
+    stop_spread_pct: float | None = None
+    """Adverse move of the relative spread (%) before the stop proposes an unwind."""
+
+    @field_validator("targets")
+    @classmethod
+    def _check_targets(cls, value: dict[str, float]) -> dict[str, float]:
+        if not value:
+            raise ValueError("the tilt names no asset")
+        out = {}
+        for asset, w in value.items():
+            _finite(w, f"target {asset}")
+            out[asset.strip().upper()] = float(w)
+        return out
+
+    @model_validator(mode="after")
+    def _check_numbers(self) -> TiltSpec:
+        _finite(self.window_days, "window days")
+        _finite(self.leverage, "leverage")
+        if self.window_days <= 0:
+            raise ValueError(f"the window must be > 0 days, got {self.window_days:g}")
+        if self.leverage <= 0:
+            raise ValueError(f"leverage must be > 0, got {self.leverage:g}")
+        if self.base_usd is not None:
+            _finite(self.base_usd, "base")
+            if self.base_usd <= 0:
+                raise ValueError(f"the capital base must be > 0 USD, got {self.base_usd:g}")
+        for name in ("stop_loss_pct", "stop_spread_pct"):
+            v = getattr(self, name)
+            if v is not None and (not math.isfinite(v) or v <= 0):
+                raise ValueError(f"{name.replace('_', ' ')} must be > 0, got {v}")
+        return self
+
+    def instrument_for(self, asset: str) -> InstrumentChoice:
+        """The instrument choice for one asset (override, else the default)."""
+        return self.instruments.get(asset, self.instrument)
+
+
+class Leg(BaseModel):
+    """One futures order of a plan, sized and costed."""
+
+    asset: str
+    symbol: str
+    instrument: Instrument
+    side: Side
+    contracts: float
+    """Contracts after the market's amount precision (always ≥ 0; side gives the sign)."""
+    amount: str = "0"
+    """The same amount as ccxt's precision string, exactly what an order would carry."""
+    target_notional_usd: float
+    notional_usd: float
+    """Achieved signed notional after rounding."""
+    residual_usd: float
+    """target − achieved."""
+    price: float
+    margin_usd: float
+    fee_usd: float
+    carry_usd: float
+    """Expected cash flow to the holder over the window; negative = the leg pays."""
+    funding_usd: float = 0.0
+    basis_usd: float = 0.0
+    roll_cost_usd: float = 0.0
+    annualized_rate: float | None = None
+    """Annualized funding (perp) or annualized basis (future)."""
+    expiry: datetime | None = None
+    roll_by: datetime | None = None
+    liquidation_price: float | None = None
+    status: LegStatus = "ok"
+    reason: str = ""
+
+
+class Totals(BaseModel):
+    """Sums over the legs that would be sent (status ``ok``)."""
+
+    net_notional_usd: float = 0.0
+    gross_notional_usd: float = 0.0
+    margin_usd: float = 0.0
+    fees_usd: float = 0.0
+    carry_usd: float = 0.0
+
+
+class Plan(BaseModel):
+    """The planner's answer: legs, totals and warnings for one tilt at one moment."""
+
+    venue: str
+    as_of: datetime
+    base_usd: float
+    window_days: float
+    leverage: float
+    legs: list[Leg]
+    totals: Totals
+    warnings: list[str] = Field(default_factory=list)
+
+    def sendable(self) -> list[Leg]:
+        """Legs with status ``ok``."""
+        return [leg for leg in self.legs if leg.status == "ok"]
