@@ -1,0 +1,107 @@
+"""Loading a venue's futures markets into `MarketSpec`s, with funding intervals and leverage caps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from tui.core.models import MarketSpec
+from tui.engine.errors import CCXT_ERRORS
+
+#: Settle currencies the planner values at 1.0 USD.
+SETTLE_CURRENCIES = ("USDT",)
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hm]?)\s*$")
+
+
+def parse_interval_hours(value: Any) -> float | None:
+    """ccxt's funding ``interval`` (``"8h"``, ``"4h"``, ``"60m"``, or hours as a number) in hours."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value > 0 else None
+    match = _INTERVAL.match(str(value))
+    if not match:
+        return None
+    number = float(match.group(1))
+    hours = number / 60.0 if match.group(2) == "m" else number
+    return hours if hours > 0 else None
+
+
+def is_tradable_future(market: dict[str, Any]) -> bool:
+    """A linear, active, USD-settled perpetual or dated future."""
+    return (
+        market.get("type") in ("swap", "future")
+        and bool(market.get("linear"))
+        and market.get("active") is not False
+        and market.get("settle") in SETTLE_CURRENCIES
+    )
+
+
+async def load_market_specs(
+    exchange: Any, assets: Iterable[str] | None = None
+) -> dict[str, MarketSpec]:
+    """Load markets (perps and dated futures of ``assets``, or all) as specs by symbol.
+
+    Funding intervals come from ``fetch_funding_intervals`` where the venue has it (Binance
+    lists only the symbols that are not 8 h); leverage caps from ``fetch_leverage_tiers``
+    when the client holds API keys (Binance publishes them only privately).
+    """
+    wanted = {a.upper() for a in assets} if assets is not None else None
+    markets = await exchange.load_markets()
+    chosen = [
+        m
+        for m in markets.values()
+        if is_tradable_future(m) and (wanted is None or m["base"] in wanted)
+    ]
+    symbols = [m["symbol"] for m in chosen]
+    intervals = await _funding_intervals(exchange, [m["symbol"] for m in chosen if m["swap"]])
+    caps = await _leverage_caps(exchange, symbols)
+    specs: dict[str, MarketSpec] = {}
+    for market in chosen:
+        spec = MarketSpec.from_ccxt(
+            market,
+            exchange_id=exchange.id,
+            precision_mode=int(exchange.precisionMode),
+            funding_interval_hours=intervals.get(market["symbol"]),
+        )
+        cap = caps.get(market["symbol"])
+        if cap is not None:
+            spec = spec.model_copy(update={"max_leverage": cap})
+        specs[spec.symbol] = spec
+    return specs
+
+
+async def _funding_intervals(exchange: Any, perp_symbols: list[str]) -> dict[str, float]:
+    if not perp_symbols or not exchange.has.get("fetchFundingIntervals"):
+        return {}
+    try:
+        listed = await exchange.fetch_funding_intervals()
+    except CCXT_ERRORS:
+        return {}
+    out: dict[str, float] = {}
+    for symbol, entry in listed.items():
+        hours = parse_interval_hours(entry.get("interval"))
+        if hours is not None:
+            out[symbol] = hours
+    if exchange.id == "binanceusdm":
+        # fundingInfo lists only adjusted symbols; Binance's standard interval is 8 h.
+        for symbol in perp_symbols:
+            out.setdefault(symbol, 8.0)
+    return out
+
+
+async def _leverage_caps(exchange: Any, symbols: list[str]) -> dict[str, float]:
+    if not symbols or not exchange.apiKey or not exchange.has.get("fetchLeverageTiers"):
+        return {}
+    try:
+        tiers = await exchange.fetch_leverage_tiers(symbols)
+    except CCXT_ERRORS:
+        return {}
+    caps: dict[str, float] = {}
+    for symbol, brackets in tiers.items():
+        levels = [b.get("maxLeverage") for b in brackets or [] if b.get("maxLeverage")]
+        if levels:
+            caps[symbol] = float(max(levels))
+    return caps
