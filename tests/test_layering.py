@@ -1,0 +1,57 @@
+"""DESIGN.md §3: nothing outside tui/app imports Textual; tui/core imports nothing of the project."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1] / "tui"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _modules_outside_app() -> list[Path]:
+    return [p for p in ROOT.rglob("*.py") if "app" not in p.relative_to(ROOT).parts[:1]]
+
+
+def test_there_is_code_to_check():
+    assert len(_modules_outside_app()) > 10
+
+
+def test_nothing_outside_app_imports_textual():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in _modules_outside_app()
+        if any(name == "textual" or name.startswith("textual.") for name in _imports(path))
+    ]
+    assert offenders == []
+
+
+def test_core_imports_nothing_of_the_project_but_core():
+    offenders = []
+    for path in (ROOT / "core").rglob("*.py"):
+        for name in _imports(path):
+            if name.startswith("tui.") and not name.startswith("tui.core"):
+                offenders.append(f"{path.name}: {name}")
+    assert offenders == []
+
+
+def test_importing_the_core_does_not_load_textual_or_ccxt():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tui.core.planner, tui.core.portfolio;"
+        "print(any(m.startswith(('textual', 'ccxt')) for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,187 @@
+"""The command line: the app (default), plan, sim, record, export, bench.
+
+Bad input exits 2 with one line on stderr; nothing here prints a traceback for a user's mistake.
+Heavy imports (Textual, ccxt, polars) happen inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from tui import __version__
+
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (and exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: message`` and a hint, on one line, then exit 2."""
+        self.exit(EXIT_INPUT, f"{self.prog}: {message} (see --help)\n")
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 0–65535")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be > 0")
+    return value
+
+
+def _add_venue_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo", action="store_true", help="use the offline simulated exchange (in-process)"
+    )
+    parser.add_argument("--scenario", type=Path, help="scenario TOML for --demo")
+    parser.add_argument("--venue", help="ccxt venue id (default binanceusdm, or the settings)")
+    parser.add_argument("--data-dir", type=Path, help="directory of the state store")
+
+
+def _add_tilt_options(parser: argparse.ArgumentParser, *, required_target: bool) -> None:
+    parser.add_argument("--portfolio", type=Path, help="portfolio TOML file")
+    parser.add_argument(
+        "--target",
+        required=required_target,
+        help="tactical targets in percent of the base, e.g. BTC=65,ETH=35",
+    )
+    parser.add_argument("--base", type=_number, help="capital base in USD (default: portfolio value)")
+    parser.add_argument("--leverage", type=_number, help="leverage (default 3, or the settings)")
+    parser.add_argument("--days", type=_number, help="tactical window in days (default 30)")
+    parser.add_argument(
+        "--instrument",
+        choices=["auto", "perp", "future"],
+        help="perp, a dated future, or auto = best expected carry (default auto)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (the app's options at the top, commands below)."""
+    parser = _Parser(
+        prog="porting-alpha",
+        description="Tactical asset allocation through crypto futures, in the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_venue_options(parser)
+    _add_tilt_options(parser, required_target=False)
+    parser.add_argument("--live", action="store_true", help="send real orders (needs API keys)")
+    parser.add_argument("--theme", help="theme name (porting-dark, porting-light)")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    plan = commands.add_parser("plan", help="print the legs of a tilt")
+    _add_venue_options(plan)
+    _add_tilt_options(plan, required_target=True)
+    plan.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sim = commands.add_parser("sim", help="run the simulated exchange standalone")
+    sim.add_argument("--scenario", type=Path, help="scenario TOML (default: the bundled one)")
+    sim.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (default 8765)")
+
+    record = commands.add_parser("record", help="run the feeds headless into the store")
+    _add_venue_options(record)
+    record.add_argument("--assets", help="assets to record, e.g. BTC,ETH (default: portfolio)")
+    record.add_argument("--portfolio", type=Path, help="portfolio TOML whose assets to record")
+    record.add_argument("--seconds", type=_positive_int, help="stop after N seconds")
+
+    export = commands.add_parser("export", help="write a store table to CSV or parquet")
+    export.add_argument("table", help="table name (funding, quotes, audit, orders, fills, …)")
+    export.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    export.add_argument("-o", "--output", type=Path, help="output file (default: stdout for csv)")
+    export.add_argument("--data-dir", type=Path, help="directory of the state store")
+
+    bench = commands.add_parser("bench", help="measure the budgets of DESIGN.md §8")
+    bench.add_argument("--quick", action="store_true", help="fewer rounds")
+    return parser
+
+
+def _apply_settings(args: argparse.Namespace) -> None:
+    """Fill unset options from the settings (config file and environment)."""
+    from pydantic import ValidationError
+
+    from tui.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        from tui.core.errors import describe_validation_error
+
+        print(f"porting-alpha: {describe_validation_error(err, 'settings')}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT) from None
+    args.settings = settings
+    defaults: dict[str, Any] = {
+        "venue": settings.venue,
+        "data_dir": settings.data_dir,
+        "leverage": settings.leverage,
+        "days": settings.window_days,
+        "instrument": settings.instrument,
+        "theme": settings.theme,
+    }
+    for name, value in defaults.items():
+        if getattr(args, name, None) is None and hasattr(args, name):
+            setattr(args, name, value)
+    for name in ("demo", "scenario", "portfolio", "target", "base", "live"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    _apply_settings(args)
+    try:
+        if args.command == "plan":
+            from tui.commands import plan
+
+            return plan.run(args)
+        if args.command == "sim":
+            from tui.commands import sim
+
+            return sim.run(args)
+        if args.command == "record":
+            from tui.commands import record
+
+            return record.run(args)
+        if args.command == "export":
+            from tui.commands import export
+
+            return export.run(args)
+        if args.command == "bench":
+            from tui.commands import bench
+
+            return bench.run(args)
+        from tui.commands import app
+
+        return app.run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Headless commands behind ``porting-alpha <command>``: plan, sim, record, export, bench."""
