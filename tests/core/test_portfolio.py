@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tui.core.errors import InputError
@@ -40,7 +42,7 @@ def test_round_trip():
     ("[holdings]\nBTC = 1\n[strategic]\nBTC = inf\n", "finite"),
 ])
 def test_bad_portfolio_text(text, message):
-    with pytest.raises(InputError, match=message) as err:
+    with pytest.raises(InputError, match=re.escape(message)) as err:
         parse_portfolio(text, "p.toml")
     assert str(err.value).startswith("p.toml")
     assert "\n" not in str(err.value)
