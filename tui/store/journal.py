@@ -1,0 +1,141 @@
+"""The write-through journal: rows that must survive ``kill -9`` before they reach parquet.
+
+Orders, fills, funding payments and audit entries are appended here, one line per call and
+fsynced before the call returns; flushed time-series batches are appended too (one line per
+table per flush, one fsync) so a flush costs a single small write instead of a parquet file
+per table. A line is ``<crc32 hex> <json>\\n`` with json ``{"t": table, "c": {col: [values]}}``
+and timestamps as integer microseconds. Journal ``<gen>.jsonl`` is compacted into parquet
+segments of sequence number ``gen`` and then deleted; one still present at open is replayed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.store.files import crc32, fsync_dir, set_aside
+
+Columns = dict[str, list[Any]]
+_sync = getattr(os, "fdatasync", os.fsync)
+
+
+def journal_path(directory: Path, gen: int) -> Path:
+    """The path of journal generation ``gen``."""
+    return directory / f"{gen:010d}.jsonl"
+
+
+def journal_gens(directory: Path) -> list[int]:
+    """The generations of the journal files present, oldest first."""
+    gens = []
+    for p in directory.glob("*.jsonl"):
+        if p.stem.isdigit():
+            gens.append(int(p.stem))
+    return sorted(gens)
+
+
+def encode(table: str, cols: Columns) -> bytes:
+    """One journal line for a batch of rows of ``table``."""
+    payload = json.dumps({"t": table, "c": cols}, separators=(",", ":")).encode()
+    return b"%08x %s\n" % (crc32(payload), payload)
+
+
+def _decode(line: bytes) -> tuple[str, Columns] | None:
+    head, _, payload = line.partition(b" ")
+    try:
+        if len(head) != 8 or int(head, 16) != crc32(payload):
+            return None
+        obj = json.loads(payload)
+        return str(obj["t"]), dict(obj["c"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class JournalWriter:
+    """Appends lines to one journal generation, creating the file on first use."""
+
+    def __init__(self, directory: Path, gen: int) -> None:
+        self.directory = directory
+        self.gen = gen
+        self.path = journal_path(directory, gen)
+        self.rows = 0
+        """Rows written to this generation (the compaction trigger counts them)."""
+        self._fd: int | None = None
+
+    def write(self, line: bytes, rows: int) -> None:
+        """Append ``line`` and make it durable (fdatasync) before returning."""
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fsync_dir(self.directory)  # the new file's name must survive a crash too
+        view = memoryview(line)
+        while view:
+            view = view[os.write(self._fd, view):]
+        _sync(self._fd)
+        self.rows += rows
+
+    @property
+    def used(self) -> bool:
+        """Whether anything was written to this generation."""
+        return self._fd is not None
+
+    def close(self) -> None:
+        """Close the file (it stays on disk until ``discard``)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def discard(self) -> None:
+        """Close and delete the file: its rows are now safe in parquet."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+        fsync_dir(self.directory)
+
+
+@dataclass
+class Replay:
+    """What a journal file held: its batches in order, and what was wrong with it."""
+
+    gen: int
+    batches: list[tuple[str, Columns]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    damaged: bool = False
+    """A line in the middle was corrupt: keep the file aside as evidence, never delete it."""
+
+
+def replay(path: Path, gen: int) -> Replay:
+    """Read a journal file, tolerating a torn last line (dropped with a message only when it
+    is incomplete) and reporting any corrupt line in the middle."""
+    out = Replay(gen)
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    tail = lines.pop()  # b"" when the file ends with a newline
+    for number, line in enumerate(lines, 1):
+        if not line:
+            continue
+        decoded = _decode(line)
+        if decoded is None:
+            out.damaged = True
+            out.problems.append(f"journal {path}: line {number} is corrupt and was skipped")
+        else:
+            out.batches.append(decoded)
+    if tail:
+        decoded = _decode(tail)
+        if decoded is None:
+            out.problems.append(
+                f"journal {path}: dropped a torn last line ({len(tail)} bytes, an interrupted write)"
+            )
+        else:
+            out.batches.append(decoded)  # complete, only its newline was lost
+    return out
+
+
+def retire(path: Path, rep: Replay) -> str | None:
+    """Remove a replayed journal (or set it aside if damaged); the message, if any."""
+    if rep.damaged:
+        aside = set_aside(path, "damaged")
+        return f"journal {path.name} had corrupt lines; kept as {aside.name}"
+    path.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return None

@@ -1,0 +1,160 @@
+"""One table's parquet files on disk: which are live, which are fallbacks, which are bad.
+
+A table directory holds data files (``files.DataFile``). The *live* set is the files not
+covered by another good file; reading the table reads the live set in sequence order.
+Writing a file that covers others (a snapshot, a merge) keeps those others as the previous
+generation — used if the new one is found damaged at open — and deletes the generation
+before them. At open every live file is checked (CRC of its bytes, then its schema); a bad
+one is set aside with a one-line message and the files it covered are used instead.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from tui.store.files import DataFile, atomic_write, crc32, remove_temporaries, set_aside
+from tui.store.schemas import TableSpec
+
+#: Parquet key-value metadata: rows in the file, and the oldest raw (not downsampled) row.
+META_ROWS = "porting_alpha.rows"
+META_RAW_MIN = "porting_alpha.raw_min_us"
+
+
+def schema_diff(want: pl.Schema, have: pl.Schema) -> str:
+    """A short description of how ``have`` differs from ``want``."""
+    parts = []
+    missing = [c for c in want if c not in have]
+    extra = [c for c in have if c not in want]
+    changed = [f"{c} {have[c]}≠{want[c]}" for c in want if c in have and have[c] != want[c]]
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if extra:
+        parts.append("unexpected " + ", ".join(extra))
+    if changed:
+        parts.append("types " + ", ".join(changed))
+    return "; ".join(parts) or "column order differs"
+
+
+class TableFiles:
+    """The data files of one table under ``directory``."""
+
+    def __init__(self, spec: TableSpec, directory: Path, problems: list[str]) -> None:
+        self.spec = spec
+        self.directory = directory
+        self.problems = problems
+        self.live: list[DataFile] = []
+        """Good files not covered by another, in sequence order."""
+        self.rows: dict[Path, int] = {}
+        self.raw_min: dict[Path, int | None] = {}
+        self._known: list[DataFile] = []
+
+    # -- open ---------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Scan the directory, check the files that matter and settle the live set."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        remove_temporaries(self.directory)
+        found = [f for p in self.directory.iterdir() if (f := DataFile.parse(p)) is not None]
+        # Widest then newest first: a file is only checked when nothing good covers it.
+        found.sort(key=lambda f: (-(f.hi - f.lo), -f.gen))
+        accepted: list[DataFile] = []
+        for f in found:
+            if any(a.covers(f) for a in accepted):
+                self._known.append(f)
+            elif self._check(f):
+                accepted.append(f)
+                self._known.append(f)
+        self.live = sorted(accepted, key=lambda f: f.lo)
+
+    def _check(self, f: DataFile) -> bool:
+        name = self.spec.name
+        try:
+            data = f.path.read_bytes()
+        except OSError as exc:
+            self.problems.append(f"{name}: cannot read {f.path} ({exc.strerror}); skipped")
+            return False
+        if crc32(data) != f.crc:
+            aside = set_aside(f.path, "corrupt")
+            self.problems.append(
+                f"{name}: {f.path} is torn or corrupt (checksum mismatch); moved aside to "
+                f"{aside.name}, using the last good data"
+            )
+            return False
+        try:
+            have = pl.read_parquet_schema(io.BytesIO(data))
+            meta = pl.read_parquet_metadata(io.BytesIO(data))
+        except Exception as exc:  # polars raises several types for a bad footer
+            aside = set_aside(f.path, "corrupt")
+            self.problems.append(
+                f"{name}: {f.path} is not readable parquet ({str(exc).splitlines()[0]}); "
+                f"moved aside to {aside.name}, using the last good data"
+            )
+            return False
+        if have != self.spec.schema:
+            aside = set_aside(f.path, "schema-mismatch")
+            self.problems.append(
+                f"{name}: refused {f.path}: schema does not match "
+                f"({schema_diff(self.spec.schema, have)}); moved aside to {aside.name}"
+            )
+            return False
+        self._remember(f, meta)
+        return True
+
+    def _remember(self, f: DataFile, meta: dict[str, str]) -> None:
+        self.rows[f.path] = int(meta.get(META_ROWS) or 0)
+        raw = meta.get(META_RAW_MIN) or ""
+        self.raw_min[f.path] = int(raw) if raw else None
+
+    # -- queries ------------------------------------------------------------------------
+
+    def covers_seq(self, seq: int) -> bool:
+        """Whether some good file holds the rows of write sequence ``seq``."""
+        return any(f.lo <= seq <= f.hi for f in self.live)
+
+    def max_seq(self) -> int:
+        """The highest sequence number or generation named by any file seen (−1 if none)."""
+        return max((max(f.hi, f.gen) for f in self._known), default=-1)
+
+    def read(self, files: list[DataFile] | None = None, since_us: int | None = None
+             ) -> pl.DataFrame:
+        """The rows of ``files`` (default: the live set), optionally only ``ts >= since``."""
+        chosen = self.live if files is None else files
+        if not chosen:
+            return pl.DataFrame(schema=self.spec.schema)
+        lazy = pl.scan_parquet([f.path for f in chosen], schema=self.spec.schema)
+        if since_us is not None and self.spec.ts is not None:
+            lazy = lazy.filter(pl.col(self.spec.ts) >= pl.lit(since_us).cast(pl.Int64).cast(
+                self.spec.schema[self.spec.ts]))
+        return lazy.collect()
+
+    # -- writes -------------------------------------------------------------------------
+
+    def write(self, df: pl.DataFrame, lo: int, hi: int, gen: int, *,
+              inputs: Sequence[DataFile] = (), raw_min_us: int | None = None) -> DataFile:
+        """Write ``df`` as the file for ``lo..hi`` made by write ``gen``, replacing the live
+        files ``inputs`` (kept one generation as fallback; what they covered is deleted)."""
+        buf = io.BytesIO()
+        meta = {META_ROWS: str(df.height), META_RAW_MIN: "" if raw_min_us is None else str(raw_min_us)}
+        df.write_parquet(buf, compression="zstd", compression_level=1, metadata=meta)
+        data = buf.getvalue()
+        crc = crc32(data)
+        f = DataFile(self.directory / DataFile.name_for(lo, hi, gen, crc), lo, hi, gen, crc)
+        atomic_write(f.path, data)
+        self._remember(f, meta)
+        dead = [k for k in self._known if any(i.covers(k) for i in inputs)]
+        for k in dead:
+            k.path.unlink(missing_ok=True)
+            self.rows.pop(k.path, None)
+            self.raw_min.pop(k.path, None)
+        self._known = [k for k in self._known if k not in dead] + [f]
+        self.live = sorted([x for x in self.live if x not in inputs] + [f], key=lambda x: x.lo)
+        return f
+
+    def disk_bytes(self) -> int:
+        """Bytes used by the table's known files (live and fallback)."""
+        return sum(os.path.getsize(k.path) for k in self._known if k.path.exists())
