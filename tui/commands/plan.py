@@ -72,7 +72,7 @@ async def venue_now(exchange: Any) -> datetime:
     """The venue's clock (the simulator's may differ from ours), else ours."""
     try:
         millis = await exchange.fetch_time()
-    except Exception:  # noqa: BLE001 — any failure falls back to the local clock
+    except Exception:
         millis = None
     if not millis:
         return datetime.now(UTC)
@@ -133,28 +133,60 @@ def format_plan(plan: Plan) -> str:
         f"window {plan.window_days:g} d  leverage {plan.leverage:g}×"
     )
     columns = [
-        ("asset", "<"), ("symbol", "<"), ("side", "<"), ("contracts", ">"),
-        ("target $", ">"), ("notional $", ">"), ("price", ">"), ("margin $", ">"),
-        ("fee $", ">"), ("carry $", ">"), ("ann.", ">"), ("liq.", ">"),
-        ("roll by", "<"), ("status", "<"),
+        ("asset", "<"),
+        ("symbol", "<"),
+        ("side", "<"),
+        ("contracts", ">"),
+        ("target $", ">"),
+        ("notional $", ">"),
+        ("price", ">"),
+        ("margin $", ">"),
+        ("fee $", ">"),
+        ("carry $", ">"),
+        ("ann.", ">"),
+        ("liq.", ">"),
+        ("roll by", "<"),
+        ("status", "<"),
     ]
     rows: list[list[str]] = []
     for leg in plan.legs:
-        rows.append([
-            leg.asset, leg.symbol, leg.side, leg.amount if leg.contracts else "0",
-            _money(leg.target_notional_usd), _money(leg.notional_usd), f"{leg.price:,.6g}",
-            _money(leg.margin_usd), _money(leg.fee_usd), _money(leg.carry_usd),
-            f"{leg.annualized_rate:.2%}" if leg.annualized_rate is not None else "—",
-            f"{leg.liquidation_price:,.6g}" if leg.liquidation_price else "—",
-            f"{leg.roll_by:%Y-%m-%d}" if leg.roll_by else "",
-            leg.status if leg.status == "ok" else f"{leg.status}: {leg.reason}",
-        ])
+        rows.append(
+            [
+                leg.asset,
+                leg.symbol,
+                leg.side,
+                leg.amount if leg.contracts else "0",
+                _money(leg.target_notional_usd),
+                _money(leg.notional_usd),
+                f"{leg.price:,.6g}",
+                _money(leg.margin_usd),
+                _money(leg.fee_usd),
+                _money(leg.carry_usd),
+                f"{leg.annualized_rate:.2%}" if leg.annualized_rate is not None else "—",
+                f"{leg.liquidation_price:,.6g}" if leg.liquidation_price else "—",
+                f"{leg.roll_by:%Y-%m-%d}" if leg.roll_by else "",
+                leg.status if leg.status == "ok" else f"{leg.status}: {leg.reason}",
+            ]
+        )
     t = plan.totals
-    rows.append([
-        "total", "", "", "", "", f"net {_money(t.net_notional_usd)}", "",
-        _money(t.margin_usd), _money(t.fees_usd), _money(t.carry_usd), "", "", "",
-        f"gross {_money(t.gross_notional_usd)}",
-    ])
+    rows.append(
+        [
+            "total",
+            "",
+            "",
+            "",
+            "",
+            f"net {_money(t.net_notional_usd)}",
+            "",
+            _money(t.margin_usd),
+            _money(t.fees_usd),
+            _money(t.carry_usd),
+            "",
+            "",
+            "",
+            f"gross {_money(t.gross_notional_usd)}",
+        ]
+    )
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, (h, _) in enumerate(columns)]
 
     def line(cells: list[str]) -> str:

@@ -103,8 +103,8 @@ class MarketSpec(BaseModel):
             min_amount=_opt_float((limits.get("amount") or {}).get("min")),
             min_cost=_opt_float((limits.get("cost") or {}).get("min")),
             max_leverage=_opt_float((limits.get("leverage") or {}).get("max")),
-            taker=float(market.get("taker") if market.get("taker") is not None else 0.0005),
-            maker=float(market.get("maker") if market.get("maker") is not None else 0.0002),
+            taker=_opt_float(market.get("taker")) or 0.0005,
+            maker=_opt_float(market.get("maker")) or 0.0002,
             maintenance_margin_rate=float(mmr) if mmr is not None else 0.004,
             funding_interval_hours=interval,
             contract_type=(info.get("contractType") or info.get("alias") or None)

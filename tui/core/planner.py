@@ -84,7 +84,9 @@ def plan_tilt(
         if abs(notional) < MIN_LEG_USD:
             warnings.append(f"{asset} already sits at its target: no leg")
             continue
-        ctx = _LegContext(asset, notional, tilt.leverage, now, end, tilt.window_days, quotes, prices)
+        ctx = _LegContext(
+            asset, notional, tilt.leverage, now, end, tilt.window_days, quotes, prices
+        )
         candidates = [_cost_leg(ctx, market, by_asset[asset]) for market in by_asset[asset]]
         leg = _choose(asset, tilt.instrument_for(asset), candidates)
         _check_leverage(leg, by_asset[asset], tilt.leverage, max_leverage_fallback)
@@ -186,7 +188,9 @@ def _cost_leg(ctx: _LegContext, market: MarketSpec, siblings: list[MarketSpec]) 
 
     unit = market.base if market.contract_size == 1 else "contracts"
     if contracts <= 0:
-        reason = f"{raw_contracts:.6g} {unit} rounds to 0 at the lot step {market.amount_precision:g}"
+        reason = (
+            f"{raw_contracts:.6g} {unit} rounds to 0 at the lot step {market.amount_precision:g}"
+        )
         return leg.model_copy(update={"status": "below_minimum", "reason": reason})
     if market.min_amount is not None and contracts < market.min_amount:
         reason = f"{amount} {unit} is below the minimum amount {market.min_amount:g}"
@@ -217,7 +221,9 @@ def _add_carry(
     future_price = leg.price
     days_to_expiry = carry.days_between(ctx.now, market.expiry)
     if not spot:
-        return leg.model_copy(update={"status": "blocked", "reason": f"no spot price for {ctx.asset}"})
+        return leg.model_copy(
+            update={"status": "blocked", "reason": f"no spot price for {ctx.asset}"}
+        )
     raw = carry.basis(future_price, spot)
     annualized = carry.annualized_basis(raw, days_to_expiry)
     basis_usd = carry.basis_carry(units, future_price, spot, ctx.days, days_to_expiry)
@@ -292,16 +298,12 @@ def _choose(asset: str, choice: InstrumentChoice, candidates: list[Leg]) -> Leg:
     return max(best_of, key=lambda leg: (round(_score(leg), 6), leg.instrument == "perp"))
 
 
-def _check_leverage(
-    leg: Leg, markets: list[MarketSpec], leverage: float, fallback: float
-) -> None:
+def _check_leverage(leg: Leg, markets: list[MarketSpec], leverage: float, fallback: float) -> None:
     """Refuse leverage above the chosen market's maximum (or the configured cap)."""
     market = next(m for m in markets if m.symbol == leg.symbol)
     cap = market.max_leverage
     if cap is not None and leverage > cap:
-        raise InputError(
-            f"leverage {leverage:g}× is above the maximum {cap:g}× of {market.symbol}"
-        )
+        raise InputError(f"leverage {leverage:g}× is above the maximum {cap:g}× of {market.symbol}")
     if cap is None and leverage > fallback:
         raise InputError(
             f"leverage {leverage:g}× is above {fallback:g}×, the cap used because the venue "

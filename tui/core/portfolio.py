@@ -129,6 +129,8 @@ def asset_prices(markets: Iterable[MarketSpec], quotes: Mapping[str, Quote]) -> 
 def portfolio_from_mapping(data: Mapping[str, Any], source: str = "portfolio") -> Portfolio:
     """Validate an in-memory mapping shaped like the TOML file (used by the app's editor)."""
     try:
-        return Portfolio(holdings=dict(data.get("holdings", {})), strategic=dict(data.get("strategic", {})))
+        return Portfolio(
+            holdings=dict(data.get("holdings", {})), strategic=dict(data.get("strategic", {}))
+        )
     except ValidationError as err:
         raise InputError(describe_validation_error(err, source)) from None

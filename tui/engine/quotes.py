@@ -36,8 +36,21 @@ def _pos(value: Any) -> float | None:
 async def fetch_quotes(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[str, Quote]:
     """Quotes for every spec: funding + mark/index for perps, marks for dated futures, bid/ask.
 
-    Raises the venue's ccxt error when the core funding call fails; a failure of the
-    secondary calls (bid/ask, dated-future marks) leaves those fields empty instead.
+    Raises the venue's ccxt error when the funding call fails; a failure of the bid/ask call
+    leaves those fields empty instead.
+    """
+    quotes = await fetch_marks(exchange, specs)
+    try:
+        books = await fetch_books(exchange, list(specs))
+    except CCXT_ERRORS:
+        books = {}
+    return {**books, **{s: merge_quote(books.get(s), q) for s, q in quotes.items()}}
+
+
+async def fetch_marks(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[str, Quote]:
+    """Funding, mark and index of perps (one call), and marks of dated futures.
+
+    A failure of the dated-future marks leaves them out; a failure of the perps' call raises.
     """
     now = datetime.now(UTC)
     perps = [s for s, m in specs.items() if m.instrument == "perp"]
@@ -61,29 +74,34 @@ async def fetch_quotes(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[s
                     index=_pos(ticker.get("indexPrice")),
                     received_at=now,
                 )
-    await _add_bid_ask(exchange, list(specs), quotes, now)
     return quotes
 
 
-async def _add_bid_ask(
-    exchange: Any, symbols: list[str], quotes: dict[str, Quote], now: datetime
-) -> None:
-    """Bid/ask from the book ticker (Binance's 24 h ticker carries none)."""
+async def fetch_books(exchange: Any, symbols: list[str]) -> dict[str, Quote]:
+    """Bid/ask per symbol from the book ticker (Binance's 24 h ticker carries none)."""
     if not symbols:
-        return
-    try:
-        if exchange.has.get("fetchBidsAsks"):
-            books = await exchange.fetch_bids_asks(symbols)
-        else:
-            books = await exchange.fetch_tickers(symbols)
-    except CCXT_ERRORS:
-        return
-    for symbol, book in books.items():
-        if symbol not in symbols:
-            continue
-        bid, ask = _pos(book.get("bid")), _pos(book.get("ask"))
-        quote = quotes.get(symbol)
-        if quote is None:
-            quotes[symbol] = Quote(symbol=symbol, bid=bid, ask=ask, last=_pos(book.get("last")), received_at=now)
-        else:
-            quotes[symbol] = quote.model_copy(update={"bid": bid, "ask": ask})
+        return {}
+    now = datetime.now(UTC)
+    if exchange.has.get("fetchBidsAsks"):
+        books = await exchange.fetch_bids_asks(symbols)
+    else:
+        books = await exchange.fetch_tickers(symbols)
+    return {
+        symbol: Quote(
+            symbol=symbol,
+            bid=_pos(book.get("bid")),
+            ask=_pos(book.get("ask")),
+            last=_pos(book.get("last")),
+            received_at=now,
+        )
+        for symbol, book in books.items()
+        if symbol in symbols
+    }
+
+
+def merge_quote(old: Quote | None, new: Quote) -> Quote:
+    """``new`` over ``old``: fields ``new`` leaves empty keep their old value."""
+    if old is None:
+        return new
+    update = {k: v for k, v in new.model_dump(exclude={"symbol"}).items() if v is not None}
+    return old.model_copy(update=update)

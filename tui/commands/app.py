@@ -1,0 +1,54 @@
+"""The default command: start the Textual app (Textual is imported only here, on demand)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui.commands.common import fail
+from tui.core.errors import InputError
+from tui.settings import LaunchOptions
+
+
+def launch_options(args: Any) -> LaunchOptions:
+    """`LaunchOptions` from parsed arguments (validates the tilt pre-fill)."""
+    from tui.core.portfolio import parse_targets
+
+    targets = parse_targets(args.target) if args.target else {}
+    if args.leverage is not None and args.leverage <= 0:
+        raise InputError(f"--leverage must be > 0, got {args.leverage:g}")
+    if args.days is not None and args.days <= 0:
+        raise InputError(f"--days must be > 0, got {args.days:g}")
+    if args.base is not None and args.base <= 0:
+        raise InputError(f"--base must be > 0, got {args.base:g}")
+    if args.portfolio is not None and not args.portfolio.is_file():
+        raise InputError(f"{args.portfolio}: portfolio file not found")
+    if args.scenario is not None and not args.scenario.is_file():
+        raise InputError(f"{args.scenario}: scenario file not found")
+    return LaunchOptions(
+        demo=bool(args.demo),
+        scenario=args.scenario,
+        venue=args.venue,
+        portfolio=args.portfolio,
+        data_dir=args.data_dir,
+        live=bool(args.live),
+        theme=args.theme,
+        targets=targets,
+        base_usd=args.base,
+        leverage=args.leverage,
+        window_days=args.days,
+        instrument=args.instrument,
+        settings=args.settings.model_dump(),
+    )
+
+
+def run(args: Any) -> int:
+    """Start the app; bad options exit 2 before the screen is taken over."""
+    try:
+        options = launch_options(args)
+    except InputError as err:
+        return fail(str(err))
+    if options.live and options.demo:
+        return fail("--live and --demo exclude each other")
+    from tui.app.main import run_app
+
+    return run_app(options)

@@ -1,0 +1,346 @@
+"""The market session: one venue's feeds kept alive, turned into events, and recorded.
+
+One ccxt.pro client per venue does REST and websockets alike (ccxt rate-limits per
+instance). Feeds:
+
+- ``marks``: funding, mark and index by REST, re-armed after each completed poll (never
+  overlapping); slower while the stream is live, at full pace when it is not (the fallback).
+- ``book``: bid/ask by REST.
+- ``stream``: the venue's mark price websocket (funding rides on it), where it has one.
+- ``history``: 30 days of funding and recent prices, backfilled when a feed starts.
+
+Errors never escape `MarketSession.run`: they become `FeedStatus` events, backoff with jitter
+(honouring ``Retry-After``), and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tui.core.models import MarketSpec, Quote, utc_from_ms
+from tui.engine.errors import CCXT_ERRORS, describe
+from tui.engine.events import (
+    EngineEvent,
+    FeedState,
+    FeedStatus,
+    FundingHistory,
+    MarketsLoaded,
+    PriceHistory,
+    QuotesUpdated,
+)
+from tui.engine.health import FeedHealth, backoff_delay, retry_after_seconds
+from tui.engine.markets import load_market_specs
+from tui.engine.quotes import fetch_books, fetch_marks, merge_quote
+from tui.engine.recorder import QuoteRecorder
+from tui.engine.venues import create_exchange
+
+Listener = Callable[[EngineEvent], None]
+
+#: How much slower REST marks poll while the websocket stream is live.
+STREAM_POLL_FACTOR = 5.0
+
+
+class MarketSession:
+    """Feeds of one venue for a set of assets; see the module docstring."""
+
+    def __init__(
+        self,
+        venue: str,
+        *,
+        sim_url: str | None = None,
+        assets: Iterable[str] = (),
+        store: Any = None,
+        poll_seconds: float = 2.0,
+        credentials: dict[str, str] | None = None,
+        stream: bool = True,
+        history_days: int = 30,
+    ) -> None:
+        self.venue = venue
+        self.sim_url = sim_url
+        self.poll_seconds = poll_seconds
+        self.credentials = credentials
+        self.use_stream = stream
+        self.history_days = history_days
+        self.assets: set[str] = {a.upper() for a in assets}
+        self.all_markets: dict[str, MarketSpec] = {}
+        """Every tradable linear market of the venue, by symbol."""
+        self.markets: dict[str, MarketSpec] = {}
+        """The markets of ``assets``, by symbol."""
+        self.quotes: dict[str, Quote] = {}
+        self.health = {name: FeedHealth(name, poll_seconds) for name in ("marks", "book", "stream")}
+        self.venue_state: FeedState = "offline"
+        self.clock_offset = 0.0
+        """Venue clock minus ours, in seconds (the simulator keeps its own clock)."""
+        self.exchange: Any = None
+        self._recorder = QuoteRecorder(store, venue) if store is not None else None
+        self._emit: Listener = lambda event: None
+        self._assets_changed = asyncio.Event()
+        self._backfilled: set[str] = set()
+
+    # -- public -----------------------------------------------------------------------------
+
+    def venue_now(self) -> datetime:
+        """Now on the venue's clock."""
+        return datetime.fromtimestamp(time.time() + self.clock_offset, tz=UTC)
+
+    def set_assets(self, assets: Iterable[str]) -> None:
+        """Follow these assets from now on (markets are filtered, new ones backfilled)."""
+        wanted = {a.upper() for a in assets}
+        if wanted != self.assets:
+            self.assets = wanted
+            self._select_markets()
+            self._assets_changed.set()
+
+    def markets_for(self, assets: Iterable[str]) -> list[MarketSpec]:
+        """Every known market of these assets (perps and dated futures)."""
+        wanted = {a.upper() for a in assets}
+        return [m for m in self.all_markets.values() if m.base in wanted]
+
+    async def run(self, on_event: Listener) -> None:
+        """Connect, then keep every feed alive until cancelled. Never raises a venue error."""
+        self._emit = on_event
+        try:
+            await self._connect()
+            tasks = [
+                asyncio.create_task(self._poll_loop("marks", self._poll_marks)),
+                asyncio.create_task(self._poll_loop("book", self._poll_book)),
+                asyncio.create_task(self._watchdog()),
+                asyncio.create_task(self._backfill_loop()),
+            ]
+            if self.use_stream and self.exchange.has.get("watchMarkPrice"):
+                tasks.append(asyncio.create_task(self._stream_loop()))
+            else:
+                self.health.pop("stream", None)
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the ccxt client and flush what the recorder holds."""
+        if self._recorder is not None:
+            self._recorder.flush()
+        if self.exchange is not None:
+            exchange, self.exchange = self.exchange, None
+            with contextlib.suppress(Exception):
+                await exchange.close()
+
+    # -- connecting -------------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        """Open the client and load markets, retrying with backoff while the venue is away."""
+        attempt = 0
+        while True:
+            try:
+                if self.exchange is None:
+                    self.exchange = create_exchange(
+                        self.venue, sim_url=self.sim_url, pro=True, credentials=self.credentials
+                    )
+                self.all_markets = await load_market_specs(self.exchange, None)
+                await self._sync_clock()
+                break
+            except CCXT_ERRORS as err:
+                attempt += 1
+                delay = backoff_delay(attempt, 2.0, retry_after_seconds(self.exchange))
+                hint = "" if self.sim_url else " — check the network, or start with --demo"
+                self._status(
+                    "venue",
+                    "offline",
+                    f"cannot reach {self.venue} ({describe(err)}); retrying in {delay:.0f} s{hint}",
+                )
+                await asyncio.sleep(delay)
+        self._select_markets()
+        self._status("venue", "live", f"{len(self.all_markets)} markets")
+
+    async def _sync_clock(self) -> None:
+        with contextlib.suppress(*CCXT_ERRORS):
+            millis = await self.exchange.fetch_time()
+            if millis:
+                self.clock_offset = millis / 1000.0 - time.time()
+
+    def _select_markets(self) -> None:
+        self.markets = {s: m for s, m in self.all_markets.items() if m.base in self.assets}
+        self._emit(MarketsLoaded(self.venue, dict(self.markets)))
+
+    # -- feeds ------------------------------------------------------------------------------
+
+    async def _poll_loop(self, name: str, poll: Callable[[], Any]) -> None:
+        """Run ``poll`` forever, re-armed after each completion; errors back off with jitter."""
+        health = self.health[name]
+        attempt = 0
+        while True:
+            try:
+                await poll()
+                health.ok()
+                attempt = 0
+                delay = self._period(name)
+            except asyncio.CancelledError:
+                raise
+            except CCXT_ERRORS as err:
+                attempt += 1
+                health.error(describe(err))
+                delay = backoff_delay(
+                    attempt, self.poll_seconds, retry_after_seconds(self.exchange)
+                )
+                self._report(name)
+            await asyncio.sleep(delay)
+
+    def _period(self, name: str) -> float:
+        stream = self.health.get("stream")
+        if name == "marks" and stream is not None and stream.state == "live":
+            return self.poll_seconds * STREAM_POLL_FACTOR
+        return self.poll_seconds
+
+    async def _poll_marks(self) -> None:
+        if not self.markets:
+            return
+        self._apply(await fetch_marks(self.exchange, self.markets))
+
+    async def _poll_book(self) -> None:
+        if not self.markets:
+            return
+        self._apply(await fetch_books(self.exchange, list(self.markets)))
+
+    async def _stream_loop(self) -> None:
+        """One websocket watcher per perpetual; a drop falls back to polling until it recovers."""
+        workers: dict[str, asyncio.Task[None]] = {}
+        try:
+            while True:
+                perps = {s for s, m in self.markets.items() if m.instrument == "perp"}
+                for symbol in perps - workers.keys():
+                    workers[symbol] = asyncio.create_task(self._watch(symbol))
+                for symbol in workers.keys() - perps:
+                    workers.pop(symbol).cancel()
+                self._assets_changed.clear()
+                await self._assets_changed.wait()
+        finally:
+            for task in workers.values():
+                task.cancel()
+
+    async def _watch(self, symbol: str) -> None:
+        health = self.health["stream"]
+        attempt = 0
+        while True:
+            try:
+                ticker = await self.exchange.watch_mark_price(symbol)
+            except asyncio.CancelledError:
+                raise
+            except CCXT_ERRORS as err:
+                attempt += 1
+                health.error(describe(err))
+                health.fallback = True
+                self._report("stream")
+                await asyncio.sleep(backoff_delay(attempt, 1.0))
+                continue
+            attempt = 0
+            health.fallback = False
+            health.ok()
+            self._apply({symbol: self._quote_from_stream(symbol, ticker)})
+
+    def _quote_from_stream(self, symbol: str, ticker: dict[str, Any]) -> Quote:
+        info = ticker.get("info") or {}
+        rate = info.get("r")
+        return Quote(
+            symbol=symbol,
+            mark=ticker.get("markPrice") or None,
+            index=ticker.get("indexPrice") or None,
+            funding_rate=float(rate) if rate not in (None, "") else None,
+            next_funding_time=utc_from_ms(info.get("T")) if info.get("T") else None,
+        )
+
+    def _apply(self, fresh: dict[str, Quote]) -> None:
+        """Merge fresh quotes, record them, and tell the listener."""
+        if not fresh:
+            return
+        merged = {s: merge_quote(self.quotes.get(s), q) for s, q in fresh.items()}
+        self.quotes.update(merged)
+        if self._recorder is not None:
+            self._recorder.record(merged.values(), self.markets)
+        self._emit(QuotesUpdated(self.venue, merged))
+
+    # -- history ----------------------------------------------------------------------------
+
+    async def _backfill_loop(self) -> None:
+        while True:
+            for symbol, market in list(self.markets.items()):
+                if symbol not in self._backfilled:
+                    self._backfilled.add(symbol)
+                    await self._backfill(symbol, market)
+            self._assets_changed.clear()
+            await self._assets_changed.wait()
+
+    async def _backfill(self, symbol: str, market: MarketSpec) -> None:
+        """Funding history (perps) and hourly closes; a failing symbol is skipped, not fatal."""
+        now = self.venue_now()
+        if market.instrument == "perp" and self.exchange.has.get("fetchFundingRateHistory"):
+            since = int((now - timedelta(days=self.history_days)).timestamp() * 1000)
+            try:
+                rows = await self.exchange.fetch_funding_rate_history(symbol, since, 1000)
+                history = [
+                    (utc_from_ms(r["timestamp"]), float(r["fundingRate"]))
+                    for r in rows
+                    if r.get("timestamp") is not None and r.get("fundingRate") is not None
+                ]
+                self._emit(FundingHistory(self.venue, symbol, history))  # type: ignore[arg-type]
+            except CCXT_ERRORS as err:
+                self._status("history", "degraded", f"{symbol} funding history: {describe(err)}")
+        if self.exchange.has.get("fetchOHLCV"):
+            since = int((now - timedelta(days=7)).timestamp() * 1000)
+            try:
+                candles = await self.exchange.fetch_ohlcv(symbol, "1h", since, 200)
+                closes = [(utc_from_ms(c[0]), float(c[4])) for c in candles if c[4] is not None]
+                self._emit(PriceHistory(self.venue, symbol, closes))  # type: ignore[arg-type]
+            except CCXT_ERRORS as err:
+                self._status("history", "degraded", f"{symbol} prices: {describe(err)}")
+
+    # -- health -----------------------------------------------------------------------------
+
+    async def _watchdog(self) -> None:
+        """Re-evaluate every feed each second; announce changes; flush the recorder."""
+        while True:
+            for name in list(self.health):
+                self._report(name)
+            self._report_venue()
+            if self._recorder is not None:
+                self._recorder.maybe_flush()
+            await asyncio.sleep(1.0)
+
+    def _report(self, name: str) -> None:
+        health = self.health[name]
+        before = health.state
+        state = health.evaluate()
+        if state != before or (state == "degraded" and health.last_error):
+            detail = health.last_error
+            if state == "stale":
+                detail = f"no data for {health.age() or 0:.0f} s"
+            elif name == "stream" and health.fallback:
+                detail = f"websocket down, polling instead ({health.last_error})"
+            self._status(name, state, detail)
+
+    def _report_venue(self) -> None:
+        states = [h.state for h in self.health.values()]
+        if all(s == "offline" for s in states):
+            state: FeedState = "offline"
+        elif any(s in ("stale", "offline") for s in states):
+            state = "stale" if self.health["marks"].state != "live" else "degraded"
+        elif any(s == "degraded" for s in states):
+            state = "degraded"
+        else:
+            state = "live"
+        if state != self.venue_state:
+            self.venue_state = state
+            self._status("venue", state, "")
+
+    def _status(self, feed: str, state: FeedState, detail: str) -> None:
+        if feed == "venue":
+            self.venue_state = state
+        self._emit(FeedStatus(self.venue, feed, state, detail))
