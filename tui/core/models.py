@@ -103,8 +103,8 @@ class MarketSpec(BaseModel):
             min_amount=_opt_float((limits.get("amount") or {}).get("min")),
             min_cost=_opt_float((limits.get("cost") or {}).get("min")),
             max_leverage=_opt_float((limits.get("leverage") or {}).get("max")),
-            taker=_opt_float(market.get("taker")) or 0.0005,
-            maker=_opt_float(market.get("maker")) or 0.0002,
+            taker=_float_or(market.get("taker"), 0.0005),
+            maker=_float_or(market.get("maker"), 0.0002),
             maintenance_margin_rate=float(mmr) if mmr is not None else 0.004,
             funding_interval_hours=interval,
             contract_type=(info.get("contractType") or info.get("alias") or None)
@@ -115,6 +115,11 @@ class MarketSpec(BaseModel):
 
 def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _float_or(value: Any, default: float) -> float:
+    """``value`` as a float, or ``default`` when absent (a 0 fee stays 0)."""
+    return default if value is None else float(value)
 
 
 class Quote(BaseModel):
