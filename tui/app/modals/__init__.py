@@ -1,0 +1,1 @@
+"""Modal screens: confirm orders, edit a holding, pick a file."""

@@ -1,0 +1,139 @@
+"""Confirm or back out: exactly the orders that would be sent, and every warning.
+
+Nothing trades without this screen returning ``True``; ``y`` / Enter confirm, ``n`` / Esc
+back out. When something blocks confirming (stale data, no sendable leg) the screen says why
+and only backing out is offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from tui.app import format as fmt
+from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
+
+COLUMNS = (
+    Column("Symbol", 20, "left"),
+    Column("Side", 4, "left"),
+    Column("Type", 6, "left"),
+    Column("Amount", 10),
+    Column("Price", 10),
+    Column("Reduce", 6, "left"),
+    Column("Client order id", 36, "left"),
+)
+
+
+def order_rows(orders: Sequence[Any]) -> list[Row]:
+    """One row per order intent (duck-typed on `tui.core.orders.OrderIntent`'s fields)."""
+    return [
+        Row(
+            str(getattr(o, "client_order_id", i)),
+            cells(
+                o.symbol,
+                Cell(o.side, "gain" if o.side == "buy" else "loss"),
+                str(getattr(o, "type", "market")),
+                str(o.amount),
+                fmt.price(o.price) if isinstance(o.price, int | float) else str(o.price or "market"),
+                "yes" if getattr(o, "reduce_only", False) else "no",
+                str(getattr(o, "client_order_id", "")),
+            ),
+        )
+        for i, o in enumerate(orders)
+    ]
+
+
+class ConfirmOrders(ModalScreen[bool]):
+    """The orders to send, the warnings, and Confirm / Back."""
+
+    DEFAULT_CSS = """
+    ConfirmOrders {
+        align: center middle;
+        & > Vertical {
+            width: 104;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: thick $accent;
+            background: $surface;
+            padding: 1 2;
+        }
+        #title { text-style: bold; margin-bottom: 1; }
+        #summary { margin-bottom: 1; }
+        RowTable { height: auto; max-height: 12; margin-bottom: 1; }
+        #warnings { color: $caution; height: auto; margin-bottom: 1; }
+        #blocked { color: $error; text-style: bold; height: auto; margin-bottom: 1; }
+        #buttons { height: auto; align-horizontal: right; }
+        #buttons > Button { margin-left: 2; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Confirm"),
+        Binding("enter", "confirm", "Confirm", show=False),
+        Binding("n", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(
+        self,
+        orders: Sequence[Any],
+        warnings: Sequence[str],
+        *,
+        mode: str,
+        summary: str,
+        blocked: str = "",
+    ) -> None:
+        super().__init__()
+        self.orders = list(orders)
+        self.warnings = list(warnings)
+        self.mode = mode
+        self.summary = summary
+        self.blocked = blocked
+
+    def compose(self) -> ComposeResult:
+        """Title, summary, orders, warnings, blocked reason, buttons."""
+        count = len(self.orders)
+        noun = "order" if count == 1 else "orders"
+        with Vertical():
+            yield Label(f"Send {count} {noun} ({self.mode})?", id="title")
+            yield Static(self.summary, id="summary")
+            table = RowTable(COLUMNS, id="orders")
+            table.set_rows(order_rows(self.orders))
+            yield table
+            if self.warnings:
+                yield Static("\n".join(f"⚠ {w}" for w in self.warnings), id="warnings")
+            if self.blocked:
+                yield Static(f"Cannot confirm: {self.blocked}", id="blocked")
+            with Horizontal(id="buttons"):
+                yield Button(
+                    "Confirm (y)", id="confirm", variant="warning", disabled=bool(self.blocked)
+                )
+                yield Button("Back (n)", id="back")
+
+    def on_mount(self) -> None:
+        """Focus Back when blocked, Confirm otherwise — Enter then does the safe thing."""
+        self.query_one("#back" if self.blocked else "#confirm", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Confirm or Back."""
+        event.stop()
+        if event.button.id == "confirm":
+            self.action_confirm()
+        else:
+            self.action_back()
+
+    def action_confirm(self) -> None:
+        """Send the orders (unless blocked)."""
+        if not self.blocked and self.orders:
+            self.dismiss(True)
+
+    def action_back(self) -> None:
+        """Back out: nothing is sent."""
+        self.dismiss(False)

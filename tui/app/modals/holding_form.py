@@ -1,0 +1,142 @@
+"""The add / edit holding form: asset, spot quantity and SAA target, validated as typed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Button, Input, Label
+
+from tui.app.widgets.tilt_builder import NumberField, parse_number
+
+
+@dataclass(frozen=True)
+class HoldingEdit:
+    """What the form returns: the asset, its quantity and its SAA target (``None`` = none)."""
+
+    asset: str
+    quantity: float
+    strategic_pct: float | None
+    previous_asset: str | None = None
+
+
+class AssetName(Validator):
+    """An asset ticker: letters and digits, 1–15 of them."""
+
+    def validate(self, value: str) -> ValidationResult:
+        """Check the ticker."""
+        name = value.strip().upper()
+        if not name:
+            return self.failure("the asset is needed (e.g. BTC)")
+        if not re.fullmatch(r"[A-Z0-9]{1,15}", name):
+            return self.failure("letters and digits only, e.g. BTC or 1000PEPE")
+        return self.success()
+
+
+class HoldingForm(ModalScreen[HoldingEdit | None]):
+    """A small modal: Enter saves (when every field is valid), Esc cancels."""
+
+    DEFAULT_CSS = """
+    HoldingForm {
+        align: center middle;
+        & > Vertical {
+            width: 64;
+            height: auto;
+            border: thick $primary;
+            background: $surface;
+            padding: 1 2;
+        }
+        .row { height: 1; margin-bottom: 1; }
+        .row > Label.name { width: 14; color: $text-muted; }
+        .row > Input { width: 16; }
+        .row > Label.reason { width: 1fr; padding-left: 1; color: $error; }
+        #title { text-style: bold; margin-bottom: 1; }
+        #note { color: $text-muted; margin-bottom: 1; }
+        #buttons { height: auto; align-horizontal: right; }
+        #buttons > Button { margin-left: 2; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, asset: str | None, quantity: float | None, strategic: float | None) -> None:
+        super().__init__()
+        self.asset = asset
+        self.quantity = quantity
+        self.strategic = strategic
+
+    def compose(self) -> ComposeResult:
+        """Three fields, their reasons, and Save / Cancel."""
+        title = f"Edit holding {self.asset}" if self.asset else "Add a holding"
+        with Vertical():
+            yield Label(title, id="title")
+            yield Label("SAA targets of the other assets are rescaled to keep 100 %.", id="note")
+            for key, label, value, validator in (
+                ("asset", "Asset", self.asset or "", AssetName()),
+                ("quantity", "Quantity", _num(self.quantity), NumberField("quantity", minimum=0)),
+                (
+                    "strategic", "SAA target %", _num(self.strategic),
+                    NumberField("SAA target", minimum=0, maximum=100, optional=True),
+                ),
+            ):
+                with Horizontal(classes="row"):
+                    yield Label(label, classes="name")
+                    yield Input(value, id=f"hf-{key}", validators=[validator], compact=True)
+                    yield Label("", id=f"hf-reason-{key}", classes="reason")
+            with Horizontal(id="buttons"):
+                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        """Start in the first field that needs typing."""
+        self.query_one("#hf-quantity" if self.asset else "#hf-asset", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Show the reason beside the field."""
+        key = (event.input.id or "").removeprefix("hf-")
+        result = event.validation_result
+        reason = "" if result is None or result.is_valid else result.failure_descriptions[0]
+        self.query_one(f"#hf-reason-{key}", Label).update(reason)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter saves."""
+        event.stop()
+        self.action_save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Save or Cancel."""
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        """Dismiss with the edit if every field is valid; otherwise show every reason."""
+        valid = True
+        for field in self.query(Input):
+            result = field.validate(field.value)
+            key = (field.id or "").removeprefix("hf-")
+            if result is not None and not result.is_valid:
+                valid = False
+                self.query_one(f"#hf-reason-{key}", Label).update(result.failure_descriptions[0])
+        if not valid:
+            return
+        asset = self.query_one("#hf-asset", Input).value.strip().upper()
+        quantity = parse_number(self.query_one("#hf-quantity", Input).value) or 0.0
+        strategic = parse_number(self.query_one("#hf-strategic", Input).value)
+        self.dismiss(HoldingEdit(asset, quantity, strategic, self.asset))
+
+    def action_cancel(self) -> None:
+        """Close without changes."""
+        self.dismiss(None)
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"

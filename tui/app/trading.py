@@ -1,0 +1,210 @@
+"""Confirm, discard, execute and watch: the app's side of trading (a mixin of the app).
+
+Nothing trades without `ConfirmOrders` returning ``True``. Proposals, confirmations,
+back-outs, discards and fills all go to the audit log. Orders go to the paper executor.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.message import Message
+
+from tui.app import format as fmt
+from tui.app.modals.confirm import ConfirmOrders
+from tui.app.state import ActiveTilt
+from tui.app.watch import watch_tilt
+from tui.app.widgets.active_tilt import ActiveTiltPanel
+from tui.app.widgets.legs import LegsPane
+from tui.core.models import Plan
+
+if TYPE_CHECKING:
+    from tui.app.app import PortingAlphaApp
+
+
+class OrdersFilled(Message):
+    """The executor answered: fills (possibly fewer than the orders) or an error."""
+
+    def __init__(
+        self, tilt_id: str, plan: Plan, intents: list[Any], fills: list[Any], error: str = ""
+    ) -> None:
+        super().__init__()
+        self.tilt_id = tilt_id
+        self.plan = plan
+        self.intents = intents
+        self.fills = fills
+        self.error = error
+
+
+def new_tilt_id(now: datetime) -> str:
+    """A readable, unique tilt id: ``T20260105-0000-3fa2``."""
+    return f"T{now:%Y%m%d-%H%M}-{uuid.uuid4().hex[:4]}"
+
+
+def confirm_blockers(app: PortingAlphaApp, plan: Plan) -> str:
+    """Why confirming is refused right now (stale data, nothing to send), or ``""``."""
+    s = app.state
+    if not plan.sendable():
+        return "no leg can be sent (every leg is below minimum or blocked)"
+    if s.feed_state in ("offline", "stale"):
+        return f"the venue is {s.feed_state}; prices are not live"
+    stale = s.stale_symbols(app.clock()) & {leg.symbol for leg in plan.sendable()}
+    if stale:
+        return "stale prices for " + ", ".join(sorted(stale))
+    if app.options.live:
+        return "live orders are not wired into the app yet; restart without --live for paper"
+    return ""
+
+
+class TradingMixin:
+    """Actions c (confirm), d (discard), u (unwind) and the active-tilt watch."""
+
+    def action_confirm(self: PortingAlphaApp) -> None:  # type: ignore[misc]
+        """Show exactly the orders that would be sent, and every warning."""
+        plan = self.state.plan
+        if plan is None:
+            self.notify("No proposal to confirm: build a tilt first.", severity="warning")
+            return
+        try:
+            from tui.core.orders import orders_for_plan  # type: ignore[import-not-found]
+        except ImportError:
+            self.notify("The orders layer is not available yet.", severity="error")
+            return
+        tilt_id = new_tilt_id(self.clock())
+        intents = list(orders_for_plan(plan, tilt_id))
+        blocked = confirm_blockers(self, plan)
+        t = plan.totals
+        summary = (
+            f"Tilt {tilt_id} on {plan.venue} · base {fmt.usd(plan.base_usd)} · "
+            f"{plan.window_days:g} d at {plan.leverage:g}× · net {fmt.usd(t.net_notional_usd, signed=True)}"
+            f" · gross {fmt.usd(t.gross_notional_usd)} · margin {fmt.usd(t.margin_usd)}"
+            f" · fees {fmt.usd_auto(t.fees_usd)} · carry {fmt.usd_auto(t.carry_usd, signed=True)}"
+        )
+        self.store.audit(
+            "proposal", summary, tilt_id=tilt_id,
+            orders=len(intents), warnings=len(plan.warnings), blocked=blocked,
+        )
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.store.audit("confirm", f"{len(intents)} orders confirmed", tilt_id=tilt_id)
+                self.execute_orders(tilt_id, plan, intents)
+            else:
+                self.store.audit("info", "confirmation backed out; nothing sent", tilt_id=tilt_id)
+
+        self.push_screen(
+            ConfirmOrders(intents, plan.warnings, mode=self.state.mode, summary=summary, blocked=blocked),
+            done,
+        )
+
+    @work(exclusive=True, group="orders", exit_on_error=False)
+    async def execute_orders(
+        self: PortingAlphaApp, tilt_id: str, plan: Plan, intents: list[Any]  # type: ignore[misc]
+    ) -> None:
+        """Send the confirmed orders to the paper executor; post what came back."""
+        try:
+            from tui.engine.paper import PaperExecutor  # type: ignore[import-not-found]
+
+            executor = PaperExecutor(self.store, self.state.venue)
+            result = executor.execute(intents, dict(self.state.quotes))
+            fills = list(await result if inspect.isawaitable(result) else result)
+        except Exception as exc:  # the executor's error is shown, never swallowed
+            self.post_message(OrdersFilled(tilt_id, plan, intents, [], f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(OrdersFilled(tilt_id, plan, intents, fills))
+
+    def on_orders_filled(self: PortingAlphaApp, message: OrdersFilled) -> None:  # type: ignore[misc]
+        """Record fills and make the tilt active."""
+        if message.error:
+            self.store.audit("error", f"execution failed: {message.error}", tilt_id=message.tilt_id)
+            self.notify(message.error, title="Orders not executed", severity="error", timeout=10)
+            return
+        now = self.clock()
+        positions = positions_from_fills(message.fills, self.state.markets)
+        for fill in message.fills:
+            self.store.audit(
+                "fill", f"{_get(fill, 'side')} {_get(fill, 'amount')} {_get(fill, 'symbol')} "
+                f"@ {_get(fill, 'price')}", tilt_id=message.tilt_id,
+            )
+        if self.state.tilt is None:
+            return
+        pair = self.state.pair()
+        prices = self.state.prices()
+        entry_spread = prices[pair[0]] / prices[pair[1]] if pair and pair[1] in prices and pair[0] in prices else None
+        self.state.active = ActiveTilt(
+            tilt_id=message.tilt_id, spec=self.state.tilt, plan=message.plan, entered_at=now,
+            fills=list(message.fills), positions=positions, entry_spread=entry_spread, pair=pair,
+        )
+        self.state.spread_samples.clear()
+        self.notify(
+            f"{len(message.fills)} fills · tilt {message.tilt_id} is active", title="Filled", timeout=6
+        )
+        self.plan_now()
+        self.render_all()
+
+    def action_discard(self: PortingAlphaApp) -> None:  # type: ignore[misc]
+        """Archive the proposal without sending anything."""
+        plan = self.state.plan
+        if plan is None:
+            self.notify("Nothing to discard.", severity="warning")
+            return
+        self.store.audit("discard", f"proposal of {len(plan.legs)} legs discarded", legs=len(plan.legs))
+        self.state.discarded = True
+        self.plan_now()
+        self.notify("Proposal discarded; nothing was sent.")
+
+    def action_unwind(self: PortingAlphaApp) -> None:  # type: ignore[misc]
+        """Propose closing the active tilt (the user still confirms)."""
+        if self.state.active is None:
+            self.notify("No active tilt to unwind.", severity="warning")
+            return
+        self.notify("Unwinding needs the closing orders of the engine (not wired yet).", severity="warning")
+
+    def render_active(self: PortingAlphaApp, now: datetime) -> None:  # type: ignore[misc]
+        """Refresh the active tilt's watch (P&L, funding so far, spread, stop, time left)."""
+        panel = self.query_one(ActiveTiltPanel)
+        active = self.state.active
+        if active is None:
+            panel.show(None)
+            return
+        watch = watch_tilt(self.state, active, now)
+        panel.show(watch)
+        self.query_one(LegsPane).border_title = "Proposed legs (on top of the active tilt)"
+        for alert in watch.alerts:
+            if alert not in self.state.alerted:
+                self.state.alerted.add(alert)
+                self.notify(alert, title="Active tilt", severity="warning", timeout=10)
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def positions_from_fills(fills: Sequence[Any], markets: dict[str, Any]) -> dict[str, tuple[str, float, float]]:
+    """asset → (symbol, signed base quantity, average price) from the fills."""
+    out: dict[str, tuple[str, float, float]] = {}
+    for fill in fills:
+        symbol = str(_get(fill, "symbol"))
+        market = markets.get(symbol)
+        asset = market.base if market is not None else symbol.split("/")[0]
+        size = market.contract_size if market is not None else 1.0
+        qty = float(_get(fill, "amount", 0.0)) * size
+        qty = qty if _get(fill, "side") == "buy" else -qty
+        price = float(_get(fill, "price", 0.0))
+        _, held, avg = out.get(asset, (symbol, 0.0, 0.0))
+        total = held + qty
+        avg = (held * avg + qty * price) / total if total else price
+        out[asset] = (symbol, total, avg)
+    return out
+
+
+def time_left(active: ActiveTilt, now: datetime) -> timedelta:
+    """What remains of the tactical window."""
+    return active.entered_at + timedelta(days=active.spec.window_days) - now

@@ -1,0 +1,71 @@
+"""The header: app name, venue, mode badge (DEMO / PAPER / LIVE), connection, staleness, clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from tui.engine.events import FeedState
+
+#: What each feed state means, in words a user reads at a glance.
+STATE_WORDS: dict[str, str] = {
+    "connecting": "connecting…",
+    "live": "live",
+    "degraded": "degraded",
+    "stale": "stale",
+    "offline": "offline",
+}
+
+
+class AppHeader(Horizontal):
+    """One line across the top; the app pushes state into it with `show_*` methods."""
+
+    DEFAULT_CSS = """
+    AppHeader {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        & > Label { padding: 0 1; height: 1; }
+        & > #title { text-style: bold; color: $primary; }
+        & > #venue { color: $foreground; }
+        & > #mode { text-style: bold; color: $background; background: $accent; }
+        & > #mode.-live { background: $error; }
+        & > #mode.-paper { background: $primary; }
+        & > #conn { width: 1fr; }
+        & > #conn.-live { color: $gain; }
+        & > #conn.-connecting { color: $text-muted; }
+        & > #conn.-degraded { color: $caution; }
+        & > #conn.-stale { color: $stale; }
+        & > #conn.-offline { color: $loss; text-style: bold; }
+        & > #clock { color: $text-muted; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        """Title, venue, mode badge, connection line and clock."""
+        yield Label("Porting Alpha", id="title")
+        yield Label("", id="venue")
+        yield Label("", id="mode")
+        yield Label("connecting…", id="conn", classes="-connecting")
+        yield Label("", id="clock")
+
+    def show_venue(self, venue: str, mode: str) -> None:
+        """Set the venue name and the mode badge (DEMO / PAPER / LIVE)."""
+        self.query_one("#venue", Label).update(venue)
+        badge = self.query_one("#mode", Label)
+        badge.update(mode)
+        badge.set_classes(f"-{mode.lower()}")
+
+    def show_connection(self, state: FeedState | str, text: str) -> None:
+        """Show the feed state in plain words (``text`` says what, and what to do)."""
+        conn = self.query_one("#conn", Label)
+        conn.update(text)
+        conn.set_classes(f"-{state}")
+
+    def show_clock(self, now: datetime) -> None:
+        """The clock, in UTC (funding settles on UTC hours)."""
+        self.query_one("#clock", Label).update(now.strftime("%Y-%m-%d %H:%M:%S UTC"))

@@ -1,0 +1,161 @@
+"""The holdings pane: spot, SAA targets, drift, the futures overlay and effective exposure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+
+from tui.app import format as fmt
+from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
+from tui.core.models import STABLECOINS, Portfolio
+
+COLUMNS = (
+    Column("Asset", 6, "left"),
+    Column("Quantity", 10),
+    Column("Price", 10),
+    Column("Value", 11),
+    Column("Weight", 6),
+    Column("SAA", 5),
+    Column("Drift", 6),
+    Column("Overlay", 10),
+    Column("Effective", 11),
+    Column("Eff.wt", 6),
+)
+
+
+def holdings_rows(
+    portfolio: Portfolio,
+    prices: Mapping[str, float],
+    overlay: Mapping[str, float],
+    stale: set[str],
+) -> list[Row]:
+    """One row per asset plus a totals row (DESIGN.md §2: ``E_a = spot × price + Σ futures``)."""
+    values: dict[str, float | None] = {}
+    for asset in portfolio.assets:
+        quantity = portfolio.holdings.get(asset, 0.0)
+        unit = 1.0 if asset in STABLECOINS else prices.get(asset)
+        values[asset] = None if unit is None else quantity * unit
+    total = sum(v for v in values.values() if v is not None)
+    rows: list[Row] = []
+    total_overlay = 0.0
+    total_effective = 0.0
+    for asset in portfolio.assets:
+        quantity = portfolio.holdings.get(asset, 0.0)
+        unit = 1.0 if asset in STABLECOINS else prices.get(asset)
+        value = values[asset]
+        weight = value / total if value is not None and total else None
+        saa = portfolio.strategic.get(asset)
+        drift = weight - saa / 100.0 if weight is not None and saa is not None else None
+        futures = overlay.get(asset, 0.0)
+        effective = (value or 0.0) + futures
+        total_overlay += futures
+        total_effective += effective
+        price_tone = "stale" if asset in stale else None
+        drift_tone = None if drift is None or abs(drift) < 0.005 else "caution"
+        rows.append(
+            Row(
+                asset,
+                cells(
+                    Cell(asset, "strong"),
+                    fmt.qty(quantity),
+                    Cell(fmt.price(unit) if unit is not None else "no price", price_tone),
+                    Cell(fmt.usd(value), price_tone),
+                    fmt.pct(weight),
+                    f"{saa:g}%" if saa is not None else fmt.DASH,
+                    Cell(fmt.pct(drift, signed=True), drift_tone),
+                    Cell(fmt.usd(futures, signed=True) if futures else fmt.DASH, "muted"),
+                    fmt.usd(effective),
+                    fmt.pct(effective / total if total else None),
+                ),
+            )
+        )
+    rows.append(
+        Row(
+            "__total__",
+            cells(
+                "Total", "", "", fmt.usd(total), "100%" if total else fmt.DASH, "", "",
+                fmt.usd(total_overlay, signed=True) if total_overlay else fmt.DASH,
+                fmt.usd(total_effective), fmt.pct(total_effective / total if total else None),
+            ),
+            tone="total",
+        )
+    )
+    return rows
+
+
+class HoldingsPane(Vertical):
+    """Holdings table with keys to add, edit and remove a holding and its SAA target."""
+
+    DEFAULT_CSS = """
+    HoldingsPane {
+        height: auto;
+        border: round $primary 40%;
+        border-title-color: $primary;
+        &:focus-within { border: round $primary; }
+        & > RowTable { height: auto; max-height: 16; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add holding"),
+        Binding("e", "edit", "Edit holding"),
+        Binding("x", "remove", "Remove holding"),
+    ]
+
+    class EditRequested(Message):
+        """The user asked to add (``asset`` is ``None``), edit or remove a holding."""
+
+        def __init__(self, asset: str | None, *, remove: bool = False) -> None:
+            super().__init__()
+            self.asset = asset
+            self.remove = remove
+
+    def compose(self) -> ComposeResult:
+        """The holdings table."""
+        self.border_title = "Holdings"
+        self.border_subtitle = "a add · e edit · x remove"
+        yield RowTable(COLUMNS, show_cursor=True, id="holdings-table")
+
+    @property
+    def table(self) -> RowTable:
+        """The table widget."""
+        return self.query_one(RowTable)
+
+    def show(
+        self,
+        portfolio: Portfolio,
+        prices: Mapping[str, float],
+        overlay: Mapping[str, float],
+        stale: set[str],
+    ) -> None:
+        """Render the holdings (only changed rows redraw)."""
+        self.table.set_rows(holdings_rows(portfolio, prices, overlay, stale))
+
+    def _selected(self) -> str | None:
+        key = self.table.cursor_key
+        return None if key in (None, "__total__") else key
+
+    def action_add(self) -> None:
+        """Ask the app for the add-holding form."""
+        self.post_message(self.EditRequested(None))
+
+    def action_edit(self) -> None:
+        """Ask the app for the edit form of the highlighted holding."""
+        asset = self._selected()
+        self.post_message(self.EditRequested(asset))
+
+    def action_remove(self) -> None:
+        """Ask the app to remove the highlighted holding."""
+        asset = self._selected()
+        if asset is not None:
+            self.post_message(self.EditRequested(asset, remove=True))
+
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
+        """Enter on a row edits it."""
+        event.stop()
+        self.action_edit()

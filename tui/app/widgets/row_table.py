@@ -1,0 +1,292 @@
+"""A Line-API table that redraws only the rows whose content changed.
+
+Textual's ``DataTable`` repaints the whole visible table on every ``update_cell`` (≈ 75 ms at
+160×50, DESIGN.md §8); live feeds tick many times a second, so this table keeps one rendered
+`Strip` per row and, on `RowTable.set_rows`, refreshes only the lines whose `Row` differs.
+Colours come from component classes styled with theme variables (``$gain``, ``$loss``…).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Tone = Literal["gain", "loss", "stale", "caution", "muted", "strong", "blocked", "total"]
+"""Names of the table's component classes that colour a cell or a row."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header label, width in cells and alignment."""
+
+    label: str
+    width: int
+    justify: Literal["left", "right"] = "right"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell's text and optional tone."""
+
+    text: str
+    tone: Tone | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row: a stable key, its cells and an optional tone for the whole row."""
+
+    key: str
+    cells: tuple[Cell, ...]
+    tone: Tone | None = None
+
+
+def cells(*values: str | Cell | None) -> tuple[Cell, ...]:
+    """Cells from plain strings (``None`` → blank) or ready `Cell` s."""
+    return tuple(v if isinstance(v, Cell) else Cell(v or "") for v in values)
+
+
+def _fit(text: str, width: int, justify: str) -> str:
+    if cell_len(text) > width:
+        # Truncate with an ellipsis so a clipped number is never mistaken for a whole one.
+        text = text[: max(0, width - 1)] + "…" if width > 0 else ""
+    pad = width - cell_len(text)
+    return " " * pad + text if justify == "right" else text + " " * pad
+
+
+class RowTable(ScrollView, can_focus=True):
+    """A keyboard- and mouse-driven table with a sticky header and per-row render caching."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "row-table--header",
+        "row-table--cursor",
+        "row-table--gain",
+        "row-table--loss",
+        "row-table--stale",
+        "row-table--caution",
+        "row-table--muted",
+        "row-table--strong",
+        "row-table--blocked",
+        "row-table--total",
+    }
+
+    DEFAULT_CSS = """
+    RowTable {
+        height: auto;
+        max-height: 100%;
+        background: $surface;
+        color: $foreground;
+        scrollbar-size: 1 1;
+        & > .row-table--header { color: $text-muted; text-style: bold; }
+        & > .row-table--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .row-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+        }
+        & > .row-table--gain { color: $gain; }
+        & > .row-table--loss { color: $loss; }
+        & > .row-table--stale { color: $stale; text-style: italic; }
+        & > .row-table--caution { color: $caution; }
+        & > .row-table--muted { color: $text-muted; }
+        & > .row-table--strong { text-style: bold; }
+        & > .row-table--blocked { color: $loss; text-style: dim; }
+        & > .row-table--total { text-style: bold; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor(-10)", "Page up", show=False),
+        Binding("pagedown", "cursor(10)", "Page down", show=False),
+        Binding("home", "cursor(-100000)", "First", show=False),
+        Binding("end", "cursor(100000)", "Last", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, init=False)
+    """Index of the highlighted row (only drawn when ``show_cursor``)."""
+
+    class RowHighlighted(Message):
+        """The cursor moved to the row with ``key``."""
+
+        def __init__(self, table: RowTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> RowTable:
+            """The table the cursor moved in."""
+            return self.table
+
+    class RowSelected(Message):
+        """Enter (or a click) chose the row with ``key``."""
+
+        def __init__(self, table: RowTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> RowTable:
+            """The table the row was chosen in."""
+            return self.table
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        show_cursor: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self.show_cursor = show_cursor
+        self.can_focus = show_cursor
+        self.rows: list[Row] = []
+        self._cache: dict[tuple[int, bool], tuple[Row, Strip]] = {}
+        self.redraws = 0
+        """Rows re-rendered since creation (a measure for the performance tests)."""
+        self._update_virtual_size()
+
+    # -- data -----------------------------------------------------------------------------
+
+    @property
+    def content_width(self) -> int:
+        """Width of one full row in cells."""
+        return sum(c.width for c in self.columns) + max(0, len(self.columns) - 1)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.content_width, len(self.rows) + 1)
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        """Show ``rows``; only the lines whose row changed are redrawn."""
+        old = self.rows
+        self.rows = list(rows)
+        if len(old) != len(self.rows):
+            self._cache.clear()
+            self._update_virtual_size()
+            if self.cursor_row >= len(self.rows):
+                self.cursor_row = max(0, len(self.rows) - 1)
+            self.refresh()
+            return
+        for index, (before, after) in enumerate(zip(old, self.rows, strict=True)):
+            if before != after:
+                self.refresh_line(index + 1)
+
+    @property
+    def cursor_key(self) -> str | None:
+        """Key of the highlighted row, if any."""
+        if self.show_cursor and 0 <= self.cursor_row < len(self.rows):
+            return self.rows[self.cursor_row].key
+        return None
+
+    def move_cursor_to(self, key: str) -> None:
+        """Highlight the row with ``key`` if there is one."""
+        for index, row in enumerate(self.rows):
+            if row.key == key:
+                self.cursor_row = index
+                return
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: every cached strip has stale colours."""
+        super().notify_style_update()
+        self._cache.clear()
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"row-table--{name}", partial=True)
+
+    def _render_cells(self, values: Sequence[Cell], base: Style, row_tone: Tone | None) -> Strip:
+        row_style = base + self._style(row_tone) if row_tone else base
+        segments: list[Segment] = []
+        for index, column in enumerate(self.columns):
+            cell = values[index] if index < len(values) else Cell("")
+            if index:
+                segments.append(Segment(" ", row_style))
+            style = row_style + self._style(cell.tone) if cell.tone else row_style
+            segments.append(Segment(_fit(cell.text, column.width, column.justify), style))
+        return Strip(segments).simplify()
+
+    def _row_strip(self, index: int) -> Strip:
+        cursor = self.show_cursor and index == self.cursor_row
+        row = self.rows[index]
+        cached = self._cache.get((index, cursor))
+        if cached is not None and cached[0] == row:
+            return cached[1]
+        base = self.rich_style
+        if cursor:
+            base = base + self.get_component_rich_style("row-table--cursor")
+        strip = self._render_cells(row.cells, base, row.tone)
+        self._cache[(index, cursor)] = (row, strip)
+        self.redraws += 1
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the visible region: the header, then the scrolled rows."""
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = self.scroll_offset
+        base = self.rich_style
+        if y == 0:
+            header = self.get_component_rich_style("row-table--header")
+            strip = self._render_cells([Cell(c.label) for c in self.columns], base + header, None)
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self.rows):
+                return Strip.blank(width, base)
+            strip = self._row_strip(index)
+            if self.show_cursor and index == self.cursor_row:
+                style = base + self.get_component_rich_style("row-table--cursor")
+                return strip.crop_extend(scroll_x, scroll_x + width, style)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    # -- keys and mouse -------------------------------------------------------------------
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        """Redraw the two rows that changed and keep the cursor in view."""
+        self.refresh_line(old + 1)
+        self.refresh_line(new + 1)
+        top = self.scroll_offset.y
+        visible = max(1, self.scrollable_content_region.height - 1)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + visible:
+            self.scroll_to(y=new - visible + 1, animate=False)
+        self.post_message(self.RowHighlighted(self, self.cursor_key))
+
+    def action_cursor(self, delta: int) -> None:
+        """Move the cursor by ``delta`` rows, clamped to the table."""
+        if self.rows:
+            self.cursor_row = max(0, min(len(self.rows) - 1, self.cursor_row + delta))
+
+    def action_select(self) -> None:
+        """Post `RowSelected` for the highlighted row."""
+        key = self.cursor_key
+        if key is not None:
+            self.post_message(self.RowSelected(self, key))
+
+    def on_click(self, event: events.Click) -> None:
+        """Clicking a row highlights it; a double click selects it."""
+        if not self.show_cursor or event.y < 1:
+            return
+        index = self.scroll_offset.y + event.y - 1
+        if 0 <= index < len(self.rows):
+            self.cursor_row = index
+            if event.chain >= 2:
+                self.action_select()

@@ -1,0 +1,285 @@
+"""The tilt builder: tactical targets per asset, base, window, leverage, instruments, stops.
+
+Every field validates as it is typed; the reason shows next to the field and a bad field
+blocks proposing (the builder then posts `TiltBuilder.Changed` with no spec).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from pydantic import ValidationError
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input, Label, Select
+
+from tui.core.models import InstrumentChoice, TiltSpec
+
+INSTRUMENTS: list[tuple[str, InstrumentChoice]] = [
+    ("auto", "auto"),
+    ("perp", "perp"),
+    ("future", "future"),
+]
+
+
+class NumberField(Validator):
+    """A number in a range; blank allowed when the field is optional. Failures say why."""
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        above: float | None = None,
+        optional: bool = False,
+    ) -> None:
+        super().__init__()
+        self.what = what
+        self.minimum = minimum
+        self.maximum = maximum
+        self.above = above
+        self.optional = optional
+
+    def validate(self, value: str) -> ValidationResult:
+        """Check one field's text."""
+        text = value.strip().rstrip("%").replace(",", "").replace("_", "")
+        if not text:
+            return self.success() if self.optional else self.failure(f"{self.what} is needed")
+        try:
+            number = float(text)
+        except ValueError:
+            return self.failure(f"{value.strip()!r} is not a number")
+        if number != number or number in (float("inf"), float("-inf")):
+            return self.failure("not a finite number")
+        if self.above is not None and number <= self.above:
+            return self.failure(f"{self.what} must be > {self.above:g}")
+        if self.minimum is not None and number < self.minimum:
+            return self.failure(f"{self.what} must be ≥ {self.minimum:g}")
+        if self.maximum is not None and number > self.maximum:
+            return self.failure(f"{self.what} must be ≤ {self.maximum:g}")
+        return self.success()
+
+
+def parse_number(text: str) -> float | None:
+    """The number in a validated field, ``None`` when blank."""
+    cleaned = text.strip().rstrip("%").replace(",", "").replace("_", "")
+    return float(cleaned) if cleaned else None
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One global field of the builder."""
+
+    key: str
+    label: str
+    unit: str
+    validator: NumberField
+    placeholder: str = ""
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("base", "Base", "USD", NumberField("base", above=0, optional=True), "portfolio"),
+    FieldSpec("window", "Window", "days", NumberField("window", above=0, maximum=3650)),
+    FieldSpec("leverage", "Leverage", "×", NumberField("leverage", above=0, maximum=125)),
+    FieldSpec(
+        "stop-loss", "Stop loss", "% base",
+        NumberField("max loss", above=0, maximum=100, optional=True), "none",
+    ),
+    FieldSpec(
+        "stop-spread", "Stop spread", "% move",
+        NumberField("spread move", above=0, maximum=100, optional=True), "none",
+    ),
+)
+
+TARGET_CHECK = NumberField("target", minimum=-500, maximum=500, optional=True)
+
+
+class TiltBuilder(Vertical):
+    """The form; posts `Changed` whenever the tilt it describes changes."""
+
+    DEFAULT_CSS = """
+    TiltBuilder {
+        height: auto;
+        border: round $primary 40%;
+        border-title-color: $primary;
+        padding: 0 1;
+        &:focus-within { border: round $primary; }
+        .field { height: 1; margin-bottom: 0; }
+        .field > Label.name { width: 11; color: $text-muted; }
+        .field > Input { width: 12; }
+        .field > Label.unit { width: 7; padding-left: 1; color: $text-muted; }
+        .field > Select { width: 14; }
+        .field > Label.reason { width: 1fr; color: $error; padding-left: 1; }
+        #targets { height: auto; }
+        #targets-title, #sum { color: $text-muted; height: 1; }
+        #problem { color: $error; height: auto; }
+    }
+    """
+
+    class Changed(Message):
+        """The tilt changed: ``spec`` is ``None`` while a field is bad (``problems`` say why)."""
+
+        def __init__(self, spec: TiltSpec | None, problems: list[str]) -> None:
+            super().__init__()
+            self.spec = spec
+            self.problems = problems
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.assets: list[str] = []
+        self._quiet = False
+
+    def compose(self) -> ComposeResult:
+        """Target rows (mounted by `set_assets`), then the global fields."""
+        self.border_title = "Tilt builder"
+        self.border_subtitle = "c confirm · d discard"
+        yield Label("Tactical target (% of base) and instrument per asset", id="targets-title")
+        yield Vertical(id="targets")
+        yield Label("", id="sum")
+        for spec in FIELDS:
+            with Horizontal(classes="field"):
+                yield Label(spec.label, classes="name")
+                yield Input(
+                    id=f"field-{spec.key}",
+                    validators=[spec.validator],
+                    placeholder=spec.placeholder,
+                    compact=True,
+                    select_on_focus=True,
+                )
+                yield Label(spec.unit, classes="unit")
+                yield Label("", id=f"reason-{spec.key}", classes="reason")
+        yield Label("", id="problem")
+
+    def _target_row(self, asset: str, value: str, instrument: str) -> Horizontal:
+        return Horizontal(
+            Label(asset, classes="name"),
+            Input(
+                value,
+                id=f"target-{asset}",
+                validators=[TARGET_CHECK],
+                placeholder="no tilt",
+                compact=True,
+                select_on_focus=True,
+            ),
+            Label("%", classes="unit"),
+            Select(
+                INSTRUMENTS,
+                value=instrument,
+                allow_blank=False,
+                compact=True,
+                id=f"instrument-{asset}",
+            ),
+            Label("", id=f"reason-target-{asset}", classes="reason"),
+            classes="field",
+        )
+
+    def set_assets(
+        self,
+        assets: Sequence[str],
+        targets_pct: Mapping[str, float] | None = None,
+        instrument: str = "auto",
+    ) -> None:
+        """Show one target row per asset, keeping what was typed for assets that remain."""
+        if list(assets) == self.assets and targets_pct is None:
+            return
+        typed: dict[str, tuple[str, str]] = {}
+        for asset in self.assets:
+            typed[asset] = (
+                self.query_one(f"#target-{asset}", Input).value,
+                str(self.query_one(f"#instrument-{asset}", Select).value),
+            )
+        self.assets = list(assets)
+        box = self.query_one("#targets", Vertical)
+        box.remove_children()
+        rows = []
+        for asset in self.assets:
+            value, choice = typed.get(asset, ("", instrument))
+            if targets_pct is not None and asset in targets_pct:
+                value = f"{targets_pct[asset]:g}"
+            rows.append(self._target_row(asset, value, choice))
+        box.mount_all(rows)
+        self.call_after_refresh(self.emit)
+
+    def fill(self, values: Mapping[str, str]) -> None:
+        """Set global fields by key (``base``, ``window``, ``leverage``, ``stop-loss``…)."""
+        self._quiet = True
+        try:
+            for key, value in values.items():
+                self.query_one(f"#field-{key}", Input).value = value
+        finally:
+            self._quiet = False
+        self.call_after_refresh(self.emit)
+
+    def show_problem(self, text: str) -> None:
+        """A reason the planner refused the tilt (or blank)."""
+        self.query_one("#problem", Label).update(text)
+
+    def show_sum(self, text: str) -> None:
+        """The line under the targets (sum of targets, base)."""
+        self.query_one("#sum", Label).update(text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Show the reason next to the field, then re-describe the tilt."""
+        field_id = event.input.id or ""
+        reason_id = "reason-" + field_id.removeprefix("field-")
+        result = event.validation_result
+        reason = "" if result is None or result.is_valid else result.failure_descriptions[0]
+        for label in self.query(f"#{reason_id}").results(Label):
+            label.update(reason)
+        if not self._quiet:
+            self.emit()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """An instrument choice changed."""
+        event.stop()
+        self.emit()
+
+    def _value(self, key: str) -> str:
+        return self.query_one(f"#field-{key}", Input).value
+
+    def describe(self) -> tuple[TiltSpec | None, list[str]]:
+        """The tilt the form describes, or the problems that block it."""
+        problems: list[str] = []
+        for field_input in self.query(Input):
+            if field_input.validators:
+                result = field_input.validate(field_input.value)
+                if result is not None and not result.is_valid:
+                    name = (field_input.id or "").removeprefix("field-").replace("-", " ")
+                    problems.append(f"{name}: {result.failure_descriptions[0]}")
+        if problems:
+            return None, problems
+        targets: dict[str, float] = {}
+        instruments: dict[str, InstrumentChoice] = {}
+        for asset in self.assets:
+            number = parse_number(self.query_one(f"#target-{asset}", Input).value)
+            if number is not None:
+                targets[asset] = number / 100.0
+            choice = self.query_one(f"#instrument-{asset}", Select).value
+            instruments[asset] = cast(InstrumentChoice, choice if choice in ("perp", "future") else "auto")
+        if not targets:
+            return None, ["enter a tactical target for at least one asset"]
+        stop_loss = parse_number(self._value("stop-loss"))
+        stop_spread = parse_number(self._value("stop-spread"))
+        data: dict[str, Any] = {
+            "targets": targets,
+            "base_usd": parse_number(self._value("base")),
+            "window_days": parse_number(self._value("window")),
+            "leverage": parse_number(self._value("leverage")),
+            "instruments": instruments,
+            "stop_loss_pct": stop_loss,
+            "stop_spread_pct": stop_spread,
+        }
+        try:
+            return TiltSpec(**data), []
+        except ValidationError as exc:
+            return None, [str(err.get("msg", err)) for err in exc.errors()]
+
+    def emit(self) -> None:
+        """Post `Changed` with the current description."""
+        spec, problems = self.describe()
+        self.post_message(self.Changed(spec, problems))
