@@ -72,7 +72,9 @@ def _add_tilt_options(parser: argparse.ArgumentParser, *, required_target: bool)
         required=required_target,
         help="tactical targets in percent of the base, e.g. BTC=65,ETH=35",
     )
-    parser.add_argument("--base", type=_number, help="capital base in USD (default: portfolio value)")
+    parser.add_argument(
+        "--base", type=_number, help="capital base in USD (default: portfolio value)"
+    )
     parser.add_argument("--leverage", type=_number, help="leverage (default 3, or the settings)")
     parser.add_argument("--days", type=_number, help="tactical window in days (default 30)")
     parser.add_argument(
@@ -181,6 +183,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return app.run(args)
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # noqa: BLE001 — last resort: a user never sees a traceback
+        return _internal_error(err, args)
+
+
+def _internal_error(err: Exception, args: argparse.Namespace) -> int:
+    """Report a bug in one line and keep the traceback in a crash log for the bug report."""
+    import traceback
+    from datetime import UTC, datetime
+
+    log_dir = Path(getattr(args, "data_dir", None) or ".")
+    where = "stderr"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = log_dir / "crash.log"
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n")
+            fh.write(traceback.format_exc())
+        where = str(log)
+    except OSError:
+        traceback.print_exc()
+    print(
+        f"porting-alpha: internal error: {type(err).__name__}: {err} (details in {where})",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

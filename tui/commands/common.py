@@ -50,10 +50,14 @@ async def open_venue(
         finally:
             await exchange.close()
         return
-    from tui.sim.scenario import default_scenario_path, load_scenario
+    from tui.core.errors import InputError
+    from tui.sim.scenario import ScenarioError, default_scenario_path, load_scenario
     from tui.sim.server import SimServer
 
-    loaded = load_scenario(scenario or default_scenario_path())
+    try:
+        loaded = load_scenario(scenario or default_scenario_path())
+    except ScenarioError as err:
+        raise InputError(str(err)) from None
     server = SimServer(loaded)
     url = await server.start()
     exchange = create_exchange(SIM_VENUE, sim_url=url, pro=pro, credentials=SIM_CREDENTIALS)
