@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return app.run(args)
     except KeyboardInterrupt:
         return 130
-    except Exception as err:  # noqa: BLE001 — last resort: a user never sees a traceback
+    except Exception as err:  # last resort: a user never sees a traceback
         return _internal_error(err, args)
 
 
