@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.sim.scenario import Asset, Future, Scenario
+from tui.sim.scenario import Asset, Future, Scenario, cholesky
 
 MS_PER_MINUTE = 60_000
 MS_PER_HOUR = 3_600_000
@@ -27,23 +27,6 @@ YEAR_S = 365.0 * 86_400.0
 HISTORY_DAYS = 35
 #: Binance's relative funding wander when prices move (fraction of the base rate, 1 σ).
 FUNDING_WANDER = 0.3
-
-
-def cholesky(matrix: list[list[float]]) -> list[list[float]]:
-    """Lower-triangular ``L`` with ``L Lᵀ = matrix``; ValueError if not positive definite."""
-    n = len(matrix)
-    low = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1):
-            acc = sum(low[i][k] * low[j][k] for k in range(j))
-            if i == j:
-                rest = matrix[i][i] - acc
-                if rest <= 1e-12:
-                    raise ValueError("the correlation matrix is not positive definite")
-                low[i][j] = math.sqrt(rest)
-            else:
-                low[i][j] = (matrix[i][j] - acc) / low[j][j]
-    return low
 
 
 @dataclass(frozen=True)

@@ -306,6 +306,11 @@ class Scenario(BaseModel):
                 raise ValueError(
                     f"correlation.pairs.{key}: expected 'A-B' with two different known assets"
                 )
+        matrix = [[self.correlation.between(a, b) for b in names] for a in names]
+        try:
+            cholesky(matrix)
+        except ValueError as exc:
+            raise ValueError(f"correlation: {exc}") from None
         seen: set[str] = set()
         for i, fut in enumerate(self.futures):
             if fut.asset not in names:
@@ -332,6 +337,23 @@ class Scenario(BaseModel):
             if item.name == name:
                 return item
         raise KeyError(name)
+
+
+def cholesky(matrix: list[list[float]]) -> list[list[float]]:
+    """Lower-triangular ``L`` with ``L Lᵀ = matrix``; ValueError if not positive definite."""
+    n = len(matrix)
+    low = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            acc = sum(low[i][k] * low[j][k] for k in range(j))
+            if i == j:
+                rest = matrix[i][i] - acc
+                if rest <= 1e-12:
+                    raise ValueError("the correlation matrix is not positive definite")
+                low[i][j] = math.sqrt(rest)
+            else:
+                low[i][j] = (matrix[i][j] - acc) / low[j][j]
+    return low
 
 
 def _resolve_expiry(value: date | str, start: datetime) -> date:

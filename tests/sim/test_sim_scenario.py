@@ -1,0 +1,151 @@
+"""Scenario files: the shipped ones load, and every bad case is refused in one line naming it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from tui.sim.scenario import (
+    DEFAULT_SCENARIO,
+    FROZEN_SCENARIO,
+    ScenarioError,
+    default_scenario_path,
+    load_scenario,
+    quarterly_expiries,
+)
+
+GOOD = """
+seed = 1
+[clock]
+start = "2026-01-05T00:00:00Z"
+speed = 2
+[[asset]]
+name = "btc"
+price = 50000
+vol = 0.5
+amount_step = 0.001
+[[asset]]
+name = "ETH"
+price = 2500
+vol = 0.6
+amount_step = 0.01
+funding_interval_hours = 4
+[[future]]
+asset = "BTC"
+expiry = "{expiry}"
+basis_annualized = 0.05
+[correlation]
+default = 0.3
+pairs = {{ "BTC-ETH" = 0.8 }}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_scenarios_load() -> None:
+    assert default_scenario_path() == DEFAULT_SCENARIO
+    default = load_scenario(DEFAULT_SCENARIO)
+    assert {a.name for a in default.assets} == {"BTC", "ETH", "SOL", "BNB", "XRP", "DOGE"}
+    assert {a.funding_interval_hours for a in default.assets} >= {1, 4, 8}
+    assert all(f.settles_at > default.start for f in default.futures)
+    assert {f.asset for f in default.futures} == {"BTC", "ETH"}
+    frozen = load_scenario(FROZEN_SCENARIO)
+    assert frozen.start == datetime(2026, 1, 5, tzinfo=UTC)
+    assert frozen.asset("BTC").price == 50000 and frozen.asset("ETH").price == 2500
+    assert all(a.vol == 0 and a.premium == 0 for a in frozen.assets)
+    assert [f.symbol for f in frozen.futures] == ["BTCUSDT_260327", "ETHUSDT_260327"]
+
+
+def test_good_file_resolves_defaults_and_expiry(tmp_path: Path) -> None:
+    scenario = load_scenario(write(tmp_path, GOOD.format(expiry="+30d")))
+    btc = scenario.asset("BTC")
+    assert btc.min_qty == 0.001 and btc.tick == 0.1 and btc.funding_interval_hours == 8
+    assert scenario.futures[0].expiry_date == date(2026, 2, 4)
+    assert scenario.correlation.between("ETH", "BTC") == 0.8
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("current_quarter", date(2026, 3, 27)), ("next_quarter", date(2026, 6, 26))],
+)
+def test_quarterly_expiry_words(tmp_path: Path, word: str, expected: date) -> None:
+    scenario = load_scenario(write(tmp_path, GOOD.format(expiry=word)))
+    assert scenario.futures[0].expiry_date == expected
+    assert scenario.futures[0].symbol == f"BTCUSDT_{expected:%y%m%d}"
+
+
+def test_quarterly_expiries_skip_one_settling_before() -> None:
+    # On expiry day after 08:00 the next quarterly is the following one.
+    after = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
+    assert quarterly_expiries(after, 2) == [date(2026, 6, 26), date(2026, 9, 25)]
+
+
+def one_line_error(path: Path) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert "\n" not in text
+    assert str(path) in text
+    return text
+
+
+BAD_CASES = [
+    ('name = "btc"', 'name = "b t c"', "asset[0].name"),
+    ("vol = 0.5", "vol = -0.5", "asset[0].vol"),
+    ("price = 50000", "price = nan", "asset[0].price"),
+    ("price = 2500", "price = 0", "asset[1].price"),
+    ('name = "ETH"', 'name = "BTC"', "asset[1].name"),
+    ('asset = "BTC"', 'asset = "ADA"', "future[0].asset"),
+    ("funding_interval_hours = 4", "funding_interval_hours = 5", "asset[1].funding_interval_hours"),
+    ("amount_step = 0.01", "amount_stp = 0.01", "asset[1].amount_step"),
+    ("speed = 2", "speed = -1", "clock.speed"),
+    ("default = 0.3", "default = 1.5", "correlation.default"),
+    ('"BTC-ETH" = 0.8', '"BTC-ADA" = 0.8', "correlation.pairs.BTC-ADA"),
+    ("seed = 1", "seed = 1\n[faults]\nerror_rate = 2", "faults.error_rate"),
+    ("seed = 1", "seed = 1\n[faults]\nrate_limit_every = -1", "faults.rate_limit_every"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "where"), BAD_CASES)
+def test_bad_field_names_its_location(tmp_path: Path, old: str, new: str, where: str) -> None:
+    text = GOOD.format(expiry="+30d")
+    assert old in text
+    message = one_line_error(write(tmp_path, text.replace(old, new, 1)))
+    assert where in message
+
+
+def test_expiry_before_start(tmp_path: Path) -> None:
+    message = one_line_error(write(tmp_path, GOOD.format(expiry="2025-12-26")))
+    assert "future[0].expiry" in message and "before the clock start" in message
+
+
+def test_bad_expiry_word(tmp_path: Path) -> None:
+    assert "future[0].expiry" in one_line_error(write(tmp_path, GOOD.format(expiry="soon")))
+
+
+def test_correlation_not_positive_definite(tmp_path: Path) -> None:
+    text = GOOD.format(expiry="+30d").replace(
+        "[[future]]",
+        '[[asset]]\nname = "SOL"\nprice = 100\nvol = 1\namount_step = 0.01\n[[future]]',
+    )
+    text = text.replace('"BTC-ETH" = 0.8', '"BTC-ETH" = 0.99, "BTC-SOL" = 0.99, "ETH-SOL" = -0.99')
+    assert "not positive definite" in one_line_error(write(tmp_path, text))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert "no such scenario file" in one_line_error(tmp_path / "nope.toml")
+
+
+def test_bad_toml_names_the_line(tmp_path: Path) -> None:
+    message = one_line_error(write(tmp_path, "seed = 1\n[clock\nspeed = 1\n"))
+    assert "invalid TOML" in message and "line 2" in message
+
+
+def test_no_assets(tmp_path: Path) -> None:
+    assert "asset" in one_line_error(write(tmp_path, "seed = 1\n"))
