@@ -23,15 +23,29 @@ def main() -> None:
     out.flush()
     i = start
     while True:
-        store.record_order({"client_order_id": f"o{i}", "symbol": "BTC/USDT:USDT",
-                            "side": "buy", "amount": 1.0, "status": "new",
-                            "created_at": datetime.now(UTC)})
+        store.record_order(
+            {
+                "client_order_id": f"o{i}",
+                "symbol": "BTC/USDT:USDT",
+                "side": "buy",
+                "amount": 1.0,
+                "status": "new",
+                "created_at": datetime.now(UTC),
+            }
+        )
         out.write(f"O {i}\n")
         store.audit("order", f"a{i}", tilt_id="t1", i=i)
         out.write(f"A {i}\n")
         for k in range(5):
-            store.append("quotes", {"ts": datetime.now(UTC), "venue": "sim",
-                                    "symbol": "BTC/USDT:USDT", "mark": float(i * 10 + k)})
+            store.append(
+                "quotes",
+                {
+                    "ts": datetime.now(UTC),
+                    "venue": "sim",
+                    "symbol": "BTC/USDT:USDT",
+                    "mark": float(i * 10 + k),
+                },
+            )
         if store.maybe_flush():
             out.write(f"Q {i * 10 + 4}\n")
         out.flush()

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_and_kill(data_dir: Path, start: int, rng: random.Random) -> list[str]:
     """Start the writer, SIGKILL it after a random delay, return what it said had returned."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, str(HELPER), str(data_dir), str(start)],
-                            stdout=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(HELPER), str(data_dir), str(start)], stdout=subprocess.PIPE, env=env
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline() == b"ready\n"
     time.sleep(rng.uniform(0.05, 0.4))
@@ -65,8 +66,9 @@ def test_sigkill_mid_flush_loses_nothing_that_returned(tmp_path: Path) -> None:
             this_round = [q for q in quotes_flushed if q >= start * 10]
             if this_round:
                 last = max(this_round)
-                missing = [m for m in range(start * 10, last + 1)
-                           if m % 10 < 5 and float(m) not in marks]
+                missing = [
+                    m for m in range(start * 10, last + 1) if m % 10 < 5 and float(m) not in marks
+                ]
                 assert missing == []
         assert not list(data_dir.rglob("*.corrupt-*"))
     assert len(orders) > 20 and quotes_flushed

@@ -11,9 +11,16 @@ from tui.store import Store
 
 
 def ticks(start: datetime, seconds: int, symbol: str) -> list[dict[str, object]]:
-    return [{"ts": start + timedelta(seconds=s), "venue": "sim", "symbol": symbol,
-             "mark": float(s), "bid": None if s % 2 else float(s) - 1}
-            for s in range(seconds)]
+    return [
+        {
+            "ts": start + timedelta(seconds=s),
+            "venue": "sim",
+            "symbol": symbol,
+            "mark": float(s),
+            "bid": None if s % 2 else float(s) - 1,
+        }
+        for s in range(seconds)
+    ]
 
 
 def test_rows_beyond_the_raw_window_are_downsampled(data_dir: Path) -> None:
@@ -37,8 +44,13 @@ def test_rows_beyond_the_raw_window_are_downsampled(data_dir: Path) -> None:
 def test_downsampling_is_stable_across_reopen_and_more_compactions(data_dir: Path) -> None:
     old = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=8)
     with Store.open(data_dir) as s:
-        s.append_many("funding", [{**{k: v for k, v in r.items() if k != "bid"}, "rate": 0.0001}
-                                  for r in ticks(old, 600, "BTC")])
+        s.append_many(
+            "funding",
+            [
+                {**{k: v for k, v in r.items() if k != "bid"}, "rate": 0.0001}
+                for r in ticks(old, 600, "BTC")
+            ],
+        )
         s.flush()
         s.compact()
         first = s.read("funding")

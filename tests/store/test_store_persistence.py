@@ -14,8 +14,12 @@ from tui.store.files import TMP_PREFIX, atomic_write
 
 
 def quote(i: int, ts: datetime | None = None) -> dict[str, object]:
-    return {"ts": ts or datetime.now(UTC), "venue": "sim", "symbol": "BTC/USDT:USDT",
-            "mark": float(i)}
+    return {
+        "ts": ts or datetime.now(UTC),
+        "venue": "sim",
+        "symbol": "BTC/USDT:USDT",
+        "mark": float(i),
+    }
 
 
 def files_under(path: Path) -> list[Path]:
@@ -56,13 +60,24 @@ def test_everything_survives_close_and_reopen(data_dir: Path) -> None:
         s.upsert("holdings", [{"asset": "BTC", "quantity": 2.0}])
         s.upsert("tilts", [{"tilt_id": "t1", "status": "proposed", "leverage": 5}])
         s.upsert("tilts", [{"tilt_id": "t1", "status": "active"}])
-        s.record_order({"client_order_id": "c1", "symbol": "BTC/USDT:USDT", "side": "buy",
-                        "amount": 0.1, "reduce_only": False, "status": "new"})
+        s.record_order(
+            {
+                "client_order_id": "c1",
+                "symbol": "BTC/USDT:USDT",
+                "side": "buy",
+                "amount": 0.1,
+                "reduce_only": False,
+                "status": "new",
+            }
+        )
         s.record_order({"client_order_id": "c1", "status": "filled", "filled": 0.1})
         s.append("quotes", quote(7))
     with Store.open(data_dir) as s:
         assert s.problems == []
-        assert s.read("holdings").select("asset", "quantity").rows() == [("BTC", 2.0), ("ETH", 10.0)]
+        assert s.read("holdings").select("asset", "quantity").rows() == [
+            ("BTC", 2.0),
+            ("ETH", 10.0),
+        ]
         tilt = s.read("tilts").row(0, named=True)
         assert (tilt["status"], tilt["leverage"]) == ("active", 5.0)
         order = s.read("orders").row(0, named=True)
@@ -73,8 +88,9 @@ def test_everything_survives_close_and_reopen(data_dir: Path) -> None:
         assert s.read("holdings")["asset"].to_list() == ["BTC"]
 
 
-def test_atomic_write_leaves_old_content_when_interrupted(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_leaves_old_content_when_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "x.bin"
     atomic_write(target, b"old")
 

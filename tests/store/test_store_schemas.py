@@ -20,8 +20,19 @@ NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def test_every_table_of_the_issue_is_typed_and_described() -> None:
-    expected = {"holdings", "targets", "tilts", "legs", "orders", "fills", "positions",
-                "funding", "quotes", "funding_payments", "audit"}
+    expected = {
+        "holdings",
+        "targets",
+        "tilts",
+        "legs",
+        "orders",
+        "fills",
+        "positions",
+        "funding",
+        "quotes",
+        "funding_payments",
+        "audit",
+    }
     assert set(TABLES) == expected
     assert set(DESCRIPTIONS) == expected and all(DESCRIPTIONS.values())
     assert TABLES["quotes"]["ts"] == pl.Datetime("us", "UTC")
@@ -64,7 +75,7 @@ def test_a_bad_row_in_a_batch_keeps_none_of_it(store: Store) -> None:
 
 
 def test_vocabularies_and_ints_as_floats(store: Store) -> None:
-    with pytest.raises(SchemaError, match="tilts.status: 'open' is not one of"):
+    with pytest.raises(SchemaError, match=r"tilts\.status: 'open' is not one of"):
         store.upsert("tilts", [{"tilt_id": "t1", "status": "open"}])
     store.record_fill({"fill_id": "f1", "symbol": "S", "side": "buy", "amount": 2, "price": 3})
     assert store.read("fills")["amount"].to_list() == [2.0]
@@ -92,7 +103,7 @@ def test_replace_conforms_safely_and_refuses_lossy_frames(store: Store) -> None:
     store.replace("holdings", pl.DataFrame({"asset": ["BTC", "ETH"], "quantity": [1, 2]}))
     got = store.read("holdings")
     assert got.schema == TABLES["holdings"] and got["quantity"].to_list() == [1.0, 2.0]
-    with pytest.raises(SchemaError, match="holdings.quantity: expected Float64, got String"):
+    with pytest.raises(SchemaError, match=r"holdings\.quantity: expected Float64, got String"):
         store.replace("holdings", pl.DataFrame({"asset": ["BTC"], "quantity": ["1"]}))
     with pytest.raises(SchemaError, match="duplicate key"):
         store.replace("holdings", pl.DataFrame({"asset": ["BTC", "BTC"], "quantity": [1, 2]}))

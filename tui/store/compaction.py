@@ -9,7 +9,8 @@ raw series rows older than the raw window are folded into one row per minute and
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import polars as pl
 
@@ -31,11 +32,13 @@ def latest_per_key(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
         out = df.group_by(key, maintain_order=True).agg(
             [pl.col(c).drop_nulls().last().alias(c) for c in others]
         )
-        return out.select(df.columns).cast(dict(spec.schema))
+        return out.select(df.columns).cast(spec.schema)
     return df.unique(subset=list(spec.key), keep="first", maintain_order=True)
 
 
-def downsample(spec: TableSpec, df: pl.DataFrame, cutoff_us: int) -> tuple[pl.DataFrame, int | None]:
+def downsample(
+    spec: TableSpec, df: pl.DataFrame, cutoff_us: int
+) -> tuple[pl.DataFrame, int | None]:
     """Rows older than ``cutoff_us`` folded to the last value per minute and group (the row
     stamped at the minute's start); newer rows kept raw. Idempotent. Also returns the oldest
     raw row's time (µs), ``None`` when none is left."""
@@ -51,11 +54,13 @@ def downsample(spec: TableSpec, df: pl.DataFrame, cutoff_us: int) -> tuple[pl.Da
             .group_by([*spec.group, pl.col(ts).dt.truncate(BUCKET)], maintain_order=True)
             .agg([pl.col(c).drop_nulls().last().alias(c) for c in values])
             .select(df.columns)
-            .cast(dict(spec.schema))
+            .cast(spec.schema)
             .sort(ts, maintain_order=True)
         )
     raw_min = raw[ts].min() if not raw.is_empty() else None
-    raw_min_us = None if raw_min is None else int(raw.select(pl.col(ts).min().dt.epoch("us")).item())
+    raw_min_us = (
+        None if raw_min is None else int(raw.select(pl.col(ts).min().dt.epoch("us")).item())
+    )
     return pl.concat([old, raw]), raw_min_us
 
 
@@ -64,8 +69,9 @@ def size_class(rows: int, fanout: int) -> int:
     return int(math.log(max(rows, 1), fanout))
 
 
-def next_tier_merge(live: Sequence[DataFile], rows: dict[object, int], fanout: int
-                    ) -> list[DataFile] | None:
+def next_tier_merge(
+    live: Sequence[DataFile], rows: Mapping[Path, int], fanout: int
+) -> list[DataFile] | None:
     """The newest run of at least ``fanout`` consecutive files of one size class, if any."""
     if len(live) < fanout:
         return None
@@ -78,8 +84,9 @@ def next_tier_merge(live: Sequence[DataFile], rows: dict[object, int], fanout: i
     return list(reversed(run)) if len(run) >= fanout else None
 
 
-def stale_raw_prefix(live: Sequence[DataFile], raw_min: dict[object, int | None],
-                     due_us: int) -> list[DataFile] | None:
+def stale_raw_prefix(
+    live: Sequence[DataFile], raw_min: Mapping[Path, int | None], due_us: int
+) -> list[DataFile] | None:
     """The live files up to the last one holding raw rows older than ``due_us``: merging
     them downsamples those rows. ``None`` when no file is due."""
     last = -1

@@ -79,7 +79,7 @@ def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)

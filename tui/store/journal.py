@@ -71,7 +71,7 @@ class JournalWriter:
             fsync_dir(self.directory)  # the new file's name must survive a crash too
         view = memoryview(line)
         while view:
-            view = view[os.write(self._fd, view):]
+            view = view[os.write(self._fd, view) :]
         _sync(self._fd)
         self.rows += rows
 

@@ -166,8 +166,9 @@ def conform(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
     name = spec.name
     extra = [c for c in df.columns if c not in spec.schema]
     if extra:
-        raise SchemaError(f"{name}: no column(s) {', '.join(extra)}; columns are "
-                          f"{', '.join(spec.schema)}")
+        raise SchemaError(
+            f"{name}: no column(s) {', '.join(extra)}; columns are {', '.join(spec.schema)}"
+        )
     exprs = []
     for col, dtype in spec.schema.items():
         if col not in df.columns:
@@ -178,8 +179,11 @@ def conform(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
             have == dtype
             or have == pl.Null
             or (dtype == pl.Float64 and have.is_numeric())
-            or (isinstance(dtype, pl.Datetime) and isinstance(have, pl.Datetime)
-                and have.time_zone is not None)
+            or (
+                isinstance(dtype, pl.Datetime)
+                and isinstance(have, pl.Datetime)
+                and have.time_zone is not None
+            )
         )
         if not ok:
             raise SchemaError(f"{name}.{col}: expected {dtype}, got {have}")

@@ -86,7 +86,7 @@ class TableFiles:
             )
             return False
         try:
-            have = pl.read_parquet_schema(io.BytesIO(data))
+            have = pl.Schema(pl.read_parquet_schema(io.BytesIO(data)))
             meta = pl.read_parquet_metadata(io.BytesIO(data))
         except Exception as exc:  # polars raises several types for a bad footer
             aside = set_aside(f.path, "corrupt")
@@ -120,26 +120,40 @@ class TableFiles:
         """The highest sequence number or generation named by any file seen (−1 if none)."""
         return max((max(f.hi, f.gen) for f in self._known), default=-1)
 
-    def read(self, files: list[DataFile] | None = None, since_us: int | None = None
-             ) -> pl.DataFrame:
+    def read(
+        self, files: list[DataFile] | None = None, since_us: int | None = None
+    ) -> pl.DataFrame:
         """The rows of ``files`` (default: the live set), optionally only ``ts >= since``."""
         chosen = self.live if files is None else files
         if not chosen:
             return pl.DataFrame(schema=self.spec.schema)
         lazy = pl.scan_parquet([f.path for f in chosen], schema=self.spec.schema)
         if since_us is not None and self.spec.ts is not None:
-            lazy = lazy.filter(pl.col(self.spec.ts) >= pl.lit(since_us).cast(pl.Int64).cast(
-                self.spec.schema[self.spec.ts]))
+            lazy = lazy.filter(
+                pl.col(self.spec.ts)
+                >= pl.lit(since_us).cast(pl.Int64).cast(self.spec.schema[self.spec.ts])
+            )
         return lazy.collect()
 
     # -- writes -------------------------------------------------------------------------
 
-    def write(self, df: pl.DataFrame, lo: int, hi: int, gen: int, *,
-              inputs: Sequence[DataFile] = (), raw_min_us: int | None = None) -> DataFile:
+    def write(
+        self,
+        df: pl.DataFrame,
+        lo: int,
+        hi: int,
+        gen: int,
+        *,
+        inputs: Sequence[DataFile] = (),
+        raw_min_us: int | None = None,
+    ) -> DataFile:
         """Write ``df`` as the file for ``lo..hi`` made by write ``gen``, replacing the live
         files ``inputs`` (kept one generation as fallback; what they covered is deleted)."""
         buf = io.BytesIO()
-        meta = {META_ROWS: str(df.height), META_RAW_MIN: "" if raw_min_us is None else str(raw_min_us)}
+        meta = {
+            META_ROWS: str(df.height),
+            META_RAW_MIN: "" if raw_min_us is None else str(raw_min_us),
+        }
         df.write_parquet(buf, compression="zstd", compression_level=1, metadata=meta)
         data = buf.getvalue()
         crc = crc32(data)

@@ -27,7 +27,15 @@ from tui.store.export import ExportFormat, export_frame
 from tui.store.journal import JournalWriter, encode, journal_gens, journal_path, replay, retire
 from tui.store.lock import DirLock
 from tui.store.paths import default_data_dir
-from tui.store.rows import ColumnBuffer, RowChecker, Value, columns_to_frame, concat_columns, conform, to_us
+from tui.store.rows import (
+    ColumnBuffer,
+    RowChecker,
+    Value,
+    columns_to_frame,
+    concat_columns,
+    conform,
+    to_us,
+)
 from tui.store.schemas import SPECS, TableSpec, spec_of
 from tui.store.segments import TableFiles
 
@@ -100,8 +108,12 @@ class Store:
 
         Damaged files are set aside and listed in ``problems``; the last good data is used.
         Raises ``StoreLockedError`` when another process has the directory open."""
-        return cls(data_dir or default_data_dir(), flush_interval_s=flush_interval_s,
-                   raw_window=raw_window, **tuning)
+        return cls(
+            data_dir or default_data_dir(),
+            flush_interval_s=flush_interval_s,
+            raw_window=raw_window,
+            **tuning,
+        )
 
     # -- open-time recovery ---------------------------------------------------------------
 
@@ -123,7 +135,9 @@ class Store:
                 if table in SPECS:
                     per_table.setdefault(table, []).append(cols)
                 else:
-                    self.problems.append(f"journal {path.name}: rows of unknown table {table!r} skipped")
+                    self.problems.append(
+                        f"journal {path.name}: rows of unknown table {table!r} skipped"
+                    )
             for table, batches in per_table.items():
                 files = self._files[table]
                 if not files.covers_seq(gen):
@@ -209,8 +223,10 @@ class Store:
             self._journal.write(b"".join(line for line, _ in lines), sum(n for _, n in lines))
         self._flushes_in_journal += 1
         self._last_flush = time.monotonic()
-        if (self._journal.rows >= self.journal_max_rows
-                or self._flushes_in_journal >= self.journal_max_flushes):
+        if (
+            self._journal.rows >= self.journal_max_rows
+            or self._flushes_in_journal >= self.journal_max_flushes
+        ):
             self.compact()
 
     def maybe_flush(self, now: float | None = None) -> bool:
@@ -259,7 +275,7 @@ class Store:
             if spec.kind == "series":
                 slack = max(60_000_000, int(self.raw_window.total_seconds() * 1e6 / 8))
                 run = compaction.stale_raw_prefix(files.live, files.raw_min, cutoff - slack)
-            run = run or compaction.next_tier_merge(files.live, files.rows, self.fanout)  # type: ignore[arg-type]
+            run = run or compaction.next_tier_merge(files.live, files.rows, self.fanout)
             if not run:
                 return
             df = files.read(run)
@@ -303,7 +319,9 @@ class Store:
         version is kept as a fallback). Safe casts only; raises ``SchemaError``."""
         spec = self._spec(table)
         if spec.kind != "state":
-            raise WrongTableKindError(f"{table} is a {spec.kind} table; replace() is for state tables")
+            raise WrongTableKindError(
+                f"{table} is a {spec.kind} table; replace() is for state tables"
+            )
         df = conform(spec, df)
         if df.select(spec.key).is_duplicated().any():
             raise SchemaError(f"{table}: duplicate key {', '.join(spec.key)} in the new rows")
@@ -316,7 +334,9 @@ class Store:
         keep their value (``updated_at`` defaults to now). Saved atomically."""
         spec = self._spec(table)
         if spec.kind != "state":
-            raise WrongTableKindError(f"{table} is a {spec.kind} table; upsert() is for state tables")
+            raise WrongTableKindError(
+                f"{table} is a {spec.kind} table; upsert() is for state tables"
+            )
         if isinstance(rows, pl.DataFrame):
             rows = rows.to_dicts()
         current = {tuple(r[k] for k in spec.key): r for r in self._state[table].to_dicts()}
@@ -339,7 +359,9 @@ class Store:
         """Delete the rows of a state table matching ``key`` (column=value); returns how many."""
         spec = self._spec(table)
         if spec.kind != "state":
-            raise WrongTableKindError(f"{table} is a {spec.kind} table; rows of logs are never deleted")
+            raise WrongTableKindError(
+                f"{table} is a {spec.kind} table; rows of logs are never deleted"
+            )
         df = self._state[table]
         mask = pl.lit(True)
         for col, value in key.items():
@@ -379,6 +401,10 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
