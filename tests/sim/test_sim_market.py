@@ -70,8 +70,10 @@ def test_speed_zero_freezes_the_clock(wall: FakeWall) -> None:
 
 
 def moving(seed: int) -> SimMarket:
+    """The default (moving) scenario at one sim minute per wall second."""
     scenario = load_scenario(DEFAULT_SCENARIO)
-    scenario = scenario.model_copy(update={"seed": seed, "clock": Clock(start=scenario.start)})
+    clock = Clock(start=scenario.start, speed=60)
+    scenario = scenario.model_copy(update={"seed": seed, "clock": clock})
     return SimMarket(scenario, FakeWall())
 
 
@@ -80,7 +82,7 @@ def walk(market: SimMarket, steps: int) -> list[list[float]]:
     assert isinstance(wall, FakeWall)
     out = []
     for _ in range(steps):
-        wall.advance(60.0)
+        wall.advance(1.0)
         out.append([market.index_price(a.name) for a in market.assets])
     return out
 
@@ -110,7 +112,7 @@ def test_history_ends_at_the_start_price() -> None:
     market = moving(4)
     btc = market.assets[0]
     assert market.minute_close("BTC", market.start_ms - 60_000) == pytest.approx(btc.price)
-    older = market.minute_close("BTC", market.start_ms - 30 * 86_400_000)
+    older = market.minute_close("BTC", market.start_ms - 2 * 86_400_000)
     assert older is not None and older != pytest.approx(btc.price)
     assert market.minute_close("BTC", market.history_start_ms - 60_000) is None
     # Funding wanders when prices move, but the same settlement always has the same rate.

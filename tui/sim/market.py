@@ -110,6 +110,11 @@ class SimMarket:
         dt = self.step_ms / 1000.0 / YEAR_S
         sig = [a.vol * math.sqrt(dt) for a in self.assets]
         drift = [-0.5 * a.vol * a.vol * dt for a in self.assets]
+        if not any(sig):
+            # Nothing moves: jump the grid without drawing (keeps long frozen runs instant).
+            steps = max(0, (to_ms - self._t_ms) // self.step_ms)
+            self._t_ms += steps * self.step_ms
+            self._record_minutes()
         while self._t_ms + self.step_ms <= to_ms:
             self._settle_until(self._t_ms + self.step_ms - 1)
             eps = [self._rng.gauss(0.0, 1.0) for _ in range(n)]

@@ -1,0 +1,134 @@
+"""ccxt.pro mark price streams against the simulator, and every injected fault seen by ccxt."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import ccxt
+import pytest
+from simkit import FakeWall
+
+from tui.engine.venues import create_exchange
+from tui.sim.scenario import Faults
+from tui.sim.server import SimServer
+
+START_MS = 1_767_571_200_000
+HOUR_MS = 3_600_000
+
+
+async def test_watch_mark_price_carries_funding(pro_exchange: Any) -> None:
+    ticker = await pro_exchange.watch_mark_price("BTC/USDT:USDT")
+    assert ticker["markPrice"] == 50000.0 and ticker["indexPrice"] == 50000.0
+    info = ticker["info"]
+    assert info["e"] == "markPriceUpdate" and info["s"] == "BTCUSDT"
+    assert float(info["r"]) == 0.0001 and info["T"] == START_MS + 8 * HOUR_MS
+
+
+async def test_watch_mark_prices_all_and_some(pro_exchange: Any) -> None:
+    every = await pro_exchange.watch_mark_prices()
+    assert set(every) == {"BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT", "DOGE/USDT:USDT"}
+    assert every["SOL/USDT:USDT"]["info"]["T"] == START_MS + 4 * HOUR_MS
+    seen: set[str] = set()
+    for _ in range(6):
+        some = await pro_exchange.watch_mark_prices(["ETH/USDT:USDT", "DOGE/USDT:USDT"])
+        seen |= set(some)
+    assert seen == {"ETH/USDT:USDT", "DOGE/USDT:USDT"}
+
+
+async def test_stream_pushes_at_its_cadence(pro_exchange: Any, wall: FakeWall) -> None:
+    first = await pro_exchange.watch_mark_price("ETH/USDT:USDT")
+    wall.advance(5.0)
+    start = time.perf_counter()
+    second = await pro_exchange.watch_mark_price("ETH/USDT:USDT")
+    assert time.perf_counter() - start < 1.0  # the fixture streams every 0.2 s
+    assert second["timestamp"] == first["timestamp"] + 5000
+
+
+async def test_ws_drop_rejects_the_watch_and_the_next_one_reconnects(
+    pro_exchange: Any, sim: SimServer
+) -> None:
+    await pro_exchange.watch_mark_price("BTC/USDT:USDT")
+    sim.set_faults(ws_drop_every_s=0.1)
+    with pytest.raises(ccxt.NetworkError):
+        for _ in range(20):
+            await pro_exchange.watch_mark_price("BTC/USDT:USDT")
+    sim.set_faults()
+    ticker = await pro_exchange.watch_mark_price("BTC/USDT:USDT")
+    assert ticker["markPrice"] == 50000.0
+    assert sim.streams.connections == 1
+
+
+async def test_429_is_ddos_protection_and_recovers(exchange: Any, sim: SimServer) -> None:
+    sim.set_faults(Faults(rate_limit_every=1))
+    with pytest.raises(ccxt.DDoSProtection, match="429"):
+        await exchange.fetch_time()
+    sim.set_faults(Faults(rate_limit_every=2))
+    outcomes = []
+    for _ in range(4):
+        try:
+            await exchange.fetch_time()
+            outcomes.append("ok")
+        except ccxt.DDoSProtection:
+            outcomes.append("429")
+    assert outcomes == ["ok", "429", "ok", "429"]
+    sim.set_faults()
+    assert await exchange.fetch_time() == START_MS
+
+
+async def test_server_error_is_a_ccxt_error(exchange: Any, sim: SimServer) -> None:
+    sim.set_faults(error_rate=1.0)
+    with pytest.raises(ccxt.BaseError, match="-1001"):
+        await exchange.fetch_time()
+    sim.set_faults()
+    assert await exchange.fetch_time() == START_MS
+
+
+async def test_malformed_body(exchange: Any, sim: SimServer) -> None:
+    """ccxt does not raise on a truncated 200 body: it hands back the raw text, so parsed
+    calls come back empty or fail inside the parser. Callers must check what they get."""
+    await exchange.load_markets()
+    sim.set_faults(malformed_rate=1.0)
+    assert await exchange.fetch_time() is None
+    assert await exchange.fetch_funding_rates() == {}
+    with pytest.raises(AttributeError):
+        await exchange.fetch_tickers()
+    sim.set_faults()
+    assert (await exchange.fetch_funding_rates())["BTC/USDT:USDT"]["fundingRate"] == 0.0001
+
+
+async def test_latency_is_measurable(exchange: Any, sim: SimServer) -> None:
+    await exchange.fetch_time()
+    sim.set_faults(latency_ms=150)
+    start = time.perf_counter()
+    await exchange.fetch_time()
+    assert time.perf_counter() - start >= 0.15
+    sim.set_faults()
+    start = time.perf_counter()
+    await exchange.fetch_time()
+    assert time.perf_counter() - start < 0.15
+
+
+async def test_scenario_faults_apply_from_the_start(wall: FakeWall) -> None:
+    from simkit import frozen_scenario
+
+    scenario = frozen_scenario()
+    scenario = scenario.model_copy(update={"faults": Faults(rate_limit_every=1)})
+    async with SimServer(scenario, wall_clock=wall) as sim:
+        ex = create_exchange("binanceusdm", sim_url=sim.url)
+        try:
+            with pytest.raises((ccxt.RateLimitExceeded, ccxt.DDoSProtection)):
+                await ex.fetch_time()
+        finally:
+            await ex.close()
+
+
+async def test_server_binds_loopback_only() -> None:
+    from simkit import frozen_scenario
+
+    with pytest.raises(ValueError, match="loopback"):
+        SimServer(frozen_scenario(), host="0.0.0.0")
+    async with SimServer(frozen_scenario()) as sim:
+        assert sim.url.startswith("http://127.0.0.1:")
+        await asyncio.sleep(0)
