@@ -6,7 +6,9 @@ that is about to talk to a venue, so importing ccxt's error classes here costs n
 
 from __future__ import annotations
 
-from ccxt.base.errors import BaseError, ExchangeError, NetworkError
+from ccxt.base.errors import BadResponse, BaseError, ExchangeError, NetworkError
+
+__all__ = ["CCXT_ERRORS", "BadResponse", "describe"]
 
 #: ``NetworkError`` is *not* an ``ExchangeError``: catch both (and ccxt's base for the rest).
 CCXT_ERRORS: tuple[type[BaseException], ...] = (NetworkError, ExchangeError, BaseError)

@@ -32,12 +32,14 @@ class FeedHealth:
     fallback: bool = False
     """True while the feed is served by a fallback (a stream replaced by polling)."""
     state: FeedState = "offline"
+    stale_floor: float = 5.0
+    """Never call a feed stale sooner than this many seconds."""
     _clock: Any = field(default=time.monotonic, repr=False)
 
     @property
     def stale_after(self) -> float:
-        """Seconds without a success before the feed is stale: a few periods, at least 5 s."""
-        return max(3.0 * self.period, 5.0)
+        """Seconds without a success before the feed is stale: three periods, at least the floor."""
+        return max(3.0 * self.period, self.stale_floor)
 
     def ok(self) -> None:
         """Record a success."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tui.core.models import MarketSpec, Quote, utc_from_ms
-from tui.engine.errors import CCXT_ERRORS
+from tui.engine.errors import CCXT_ERRORS, BadResponse
 from tui.engine.markets import parse_interval_hours
 
 
@@ -41,7 +41,7 @@ async def fetch_quotes(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[s
     """
     quotes = await fetch_marks(exchange, specs)
     try:
-        books = await fetch_books(exchange, list(specs))
+        books = await fetch_books(exchange, specs)
     except CCXT_ERRORS:
         books = {}
     return {**books, **{s: merge_quote(books.get(s), q) for s, q in quotes.items()}}
@@ -61,10 +61,12 @@ async def fetch_marks(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[st
         for symbol, entry in rates.items():
             if symbol in specs:
                 quotes[symbol] = quote_from_funding(entry, now)
+        if not quotes:
+            raise BadResponse(f"{exchange.id}: the funding answer held none of the symbols asked")
     if futures and exchange.has.get("fetchMarkPrices"):
         try:
             marks = await exchange.fetch_mark_prices(futures)
-        except CCXT_ERRORS:
+        except Exception:  # secondary data: its absence is shown, not fatal
             marks = {}
         for symbol, ticker in marks.items():
             if symbol in specs:
@@ -77,26 +79,43 @@ async def fetch_marks(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[st
     return quotes
 
 
-async def fetch_books(exchange: Any, symbols: list[str]) -> dict[str, Quote]:
-    """Bid/ask per symbol from the book ticker (Binance's 24 h ticker carries none)."""
-    if not symbols:
-        return {}
+async def fetch_books(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[str, Quote]:
+    """Bid/ask per symbol from the book ticker (Binance's 24 h ticker carries none).
+
+    Perps and dated futures go in separate calls (binanceusdm refuses a mix); a failing
+    group leaves only its own symbols without a book, and the first error is raised after
+    the other group has been read.
+    """
     now = datetime.now(UTC)
-    if exchange.has.get("fetchBidsAsks"):
-        books = await exchange.fetch_bids_asks(symbols)
-    else:
-        books = await exchange.fetch_tickers(symbols)
-    return {
-        symbol: Quote(
-            symbol=symbol,
-            bid=_pos(book.get("bid")),
-            ask=_pos(book.get("ask")),
-            last=_pos(book.get("last")),
-            received_at=now,
-        )
-        for symbol, book in books.items()
-        if symbol in symbols
-    }
+    out: dict[str, Quote] = {}
+    failure: BaseException | None = None
+    for instrument in ("perp", "future"):
+        symbols = [s for s, m in specs.items() if m.instrument == instrument]
+        if not symbols:
+            continue
+        try:
+            if exchange.has.get("fetchBidsAsks"):
+                books = await exchange.fetch_bids_asks(symbols)
+            else:
+                books = await exchange.fetch_tickers(symbols)
+        except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
+            failure = failure or err
+            continue
+        for symbol, book in books.items():
+            if symbol in specs:
+                out[symbol] = Quote(
+                    symbol=symbol,
+                    bid=_pos(book.get("bid")),
+                    ask=_pos(book.get("ask")),
+                    last=_pos(book.get("last")),
+                    received_at=now,
+                )
+    if failure is not None and not out:
+        raise failure
+    if not out:
+        # A cut-short body can parse into nothing at all: that is a failed poll, not a quiet one.
+        raise BadResponse(f"{exchange.id}: the book ticker answer held none of the symbols asked")
+    return out
 
 
 def merge_quote(old: Quote | None, new: Quote) -> Quote:

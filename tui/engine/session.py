@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tui.core.models import MarketSpec, Quote, utc_from_ms
-from tui.engine.errors import CCXT_ERRORS, describe
+from tui.engine.errors import describe
 from tui.engine.events import (
     EngineEvent,
     FeedState,
@@ -59,6 +59,7 @@ class MarketSession:
         credentials: dict[str, str] | None = None,
         stream: bool = True,
         history_days: int = 30,
+        stale_floor_s: float = 5.0,
     ) -> None:
         self.venue = venue
         self.sim_url = sim_url
@@ -148,7 +149,7 @@ class MarketSession:
                 self.all_markets = await load_market_specs(self.exchange, None)
                 await self._sync_clock()
                 break
-            except CCXT_ERRORS as err:
+            except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
                 attempt += 1
                 delay = backoff_delay(attempt, 2.0, retry_after_seconds(self.exchange))
                 hint = "" if self.sim_url else " — check the network, or start with --demo"
@@ -162,7 +163,7 @@ class MarketSession:
         self._status("venue", "live", f"{len(self.all_markets)} markets")
 
     async def _sync_clock(self) -> None:
-        with contextlib.suppress(*CCXT_ERRORS):
+        with contextlib.suppress(Exception):
             millis = await self.exchange.fetch_time()
             if millis:
                 self.clock_offset = millis / 1000.0 - time.time()
@@ -185,7 +186,7 @@ class MarketSession:
                 delay = self._period(name)
             except asyncio.CancelledError:
                 raise
-            except CCXT_ERRORS as err:
+            except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
                 attempt += 1
                 health.error(describe(err))
                 delay = backoff_delay(
@@ -208,7 +209,7 @@ class MarketSession:
     async def _poll_book(self) -> None:
         if not self.markets:
             return
-        self._apply(await fetch_books(self.exchange, list(self.markets)))
+        self._apply(await fetch_books(self.exchange, self.markets))
 
     async def _stream_loop(self) -> None:
         """One websocket watcher per perpetual; a drop falls back to polling until it recovers."""
@@ -234,7 +235,7 @@ class MarketSession:
                 ticker = await self.exchange.watch_mark_price(symbol)
             except asyncio.CancelledError:
                 raise
-            except CCXT_ERRORS as err:
+            except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
                 attempt += 1
                 health.error(describe(err))
                 health.fallback = True
@@ -291,7 +292,7 @@ class MarketSession:
                     if r.get("timestamp") is not None and r.get("fundingRate") is not None
                 ]
                 self._emit(FundingHistory(self.venue, symbol, history))  # type: ignore[arg-type]
-            except CCXT_ERRORS as err:
+            except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
                 self._status("history", "degraded", f"{symbol} funding history: {describe(err)}")
         if self.exchange.has.get("fetchOHLCV"):
             since = int((now - timedelta(days=7)).timestamp() * 1000)
@@ -299,7 +300,7 @@ class MarketSession:
                 candles = await self.exchange.fetch_ohlcv(symbol, "1h", since, 200)
                 closes = [(utc_from_ms(c[0]), float(c[4])) for c in candles if c[4] is not None]
                 self._emit(PriceHistory(self.venue, symbol, closes))  # type: ignore[arg-type]
-            except CCXT_ERRORS as err:
+            except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
                 self._status("history", "degraded", f"{symbol} prices: {describe(err)}")
 
     # -- health -----------------------------------------------------------------------------
