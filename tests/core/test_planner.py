@@ -16,28 +16,63 @@ from tui.core.planner import plan_tilt
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def perp(base: str, step: float, *, min_cost: float = 20.0, interval: float = 8.0,
-         max_lev: float = 125.0, size: float = 1.0) -> MarketSpec:
+def perp(
+    base: str,
+    step: float,
+    *,
+    min_cost: float = 20.0,
+    interval: float = 8.0,
+    max_lev: float = 125.0,
+    size: float = 1.0,
+) -> MarketSpec:
     return MarketSpec(
-        symbol=f"{base}/USDT:USDT", base=base, quote="USDT", settle="USDT", instrument="perp",
-        amount_precision=step, min_amount=step, min_cost=min_cost, max_leverage=max_lev,
-        taker=0.0005, maintenance_margin_rate=0.004, funding_interval_hours=interval,
+        symbol=f"{base}/USDT:USDT",
+        base=base,
+        quote="USDT",
+        settle="USDT",
+        instrument="perp",
+        amount_precision=step,
+        min_amount=step,
+        min_cost=min_cost,
+        max_leverage=max_lev,
+        taker=0.0005,
+        maintenance_margin_rate=0.004,
+        funding_interval_hours=interval,
         contract_size=size,
     )
 
 
 def future(base: str, expiry: datetime, step: float) -> MarketSpec:
     return MarketSpec(
-        symbol=f"{base}/USDT:USDT-{expiry:%y%m%d}", base=base, quote="USDT", settle="USDT",
-        instrument="future", expiry=expiry, amount_precision=step, min_amount=step,
-        min_cost=20.0, max_leverage=50, taker=0.0005, maintenance_margin_rate=0.004,
+        symbol=f"{base}/USDT:USDT-{expiry:%y%m%d}",
+        base=base,
+        quote="USDT",
+        settle="USDT",
+        instrument="future",
+        expiry=expiry,
+        amount_precision=step,
+        min_amount=step,
+        min_cost=20.0,
+        max_leverage=50,
+        taker=0.0005,
+        maintenance_margin_rate=0.004,
     )
 
 
-def q(symbol: str, price: float, rate: float | None = None, index: float | None = None,
-      next_time: datetime | None = None) -> Quote:
-    return Quote(symbol=symbol, mark=price, index=index if index is not None else price,
-                 funding_rate=rate, next_funding_time=next_time)
+def q(
+    symbol: str,
+    price: float,
+    rate: float | None = None,
+    index: float | None = None,
+    next_time: datetime | None = None,
+) -> Quote:
+    return Quote(
+        symbol=symbol,
+        mark=price,
+        index=index if index is not None else price,
+        funding_rate=rate,
+        next_funding_time=next_time,
+    )
 
 
 BTC, ETH = perp("BTC", 0.001, min_cost=100.0), perp("ETH", 0.01)
@@ -48,8 +83,14 @@ QUOTES = {
 FIFTY_FIFTY = Portfolio(holdings={"BTC": 1.0, "ETH": 20.0}, strategic={"BTC": 50, "ETH": 50})
 
 
-def plan(targets: dict[str, float], *, portfolio: Portfolio = FIFTY_FIFTY, markets=(BTC, ETH),
-         quotes=QUOTES, **tilt):
+def plan(
+    targets: dict[str, float],
+    *,
+    portfolio: Portfolio = FIFTY_FIFTY,
+    markets=(BTC, ETH),
+    quotes=QUOTES,
+    **tilt,
+):
     spec = TiltSpec(targets=targets, **{"leverage": 5, "window_days": 45, **tilt})
     return plan_tilt(portfolio, spec, markets, quotes, venue="test", now=NOW)
 
@@ -82,16 +123,22 @@ def test_negative_funding_pays_the_long():
     assert btc.carry_usd == pytest.approx(15_000 * 0.0003 * 135)  # +607.50
 
 
-@pytest.mark.parametrize(("hours", "settlements", "annual"), [
-    (1.0, 48, 0.0001 * 8760), (4.0, 12, 0.0001 * 2190), (8.0, 6, 0.0001 * 1095),
-])
+@pytest.mark.parametrize(
+    ("hours", "settlements", "annual"),
+    [
+        (1.0, 48, 0.0001 * 8760),
+        (4.0, 12, 0.0001 * 2190),
+        (8.0, 6, 0.0001 * 1095),
+    ],
+)
 def test_each_market_uses_its_own_funding_interval(hours, settlements, annual):
     # Two-day window starting at 00:00: 48 hourly, 12 four-hourly, 6 eight-hourly settlements.
     market = perp("SOL", 0.01, interval=hours)
     quotes = {"SOL/USDT:USDT": q("SOL/USDT:USDT", 100.0, 0.0001)}
     holdings = Portfolio(holdings={"USDT": 10_000})
-    leg = plan({"SOL": 0.5}, portfolio=holdings, markets=[market], quotes=quotes,
-               window_days=2).legs[0]
+    leg = plan(
+        {"SOL": 0.5}, portfolio=holdings, markets=[market], quotes=quotes, window_days=2
+    ).legs[0]
     # Long $5,000 SOL (50 SOL): pays 5,000 × 0.0001 per settlement.
     assert leg.contracts == pytest.approx(50)
     assert leg.carry_usd == pytest.approx(-5_000 * 0.0001 * settlements)
@@ -101,8 +148,10 @@ def test_each_market_uses_its_own_funding_interval(hours, settlements, annual):
 
 def test_venue_next_funding_time_starts_the_grid():
     # Venue says the next settlement is at 04:00 with an 8 h interval: in 1 day → 04:00, 12:00, 20:00.
-    quotes = {**QUOTES, "BTC/USDT:USDT": q("BTC/USDT:USDT", 50_000, 0.0001,
-                                            next_time=NOW + timedelta(hours=4))}
+    quotes = {
+        **QUOTES,
+        "BTC/USDT:USDT": q("BTC/USDT:USDT", 50_000, 0.0001, next_time=NOW + timedelta(hours=4)),
+    }
     btc = plan({"BTC": 0.65, "ETH": 0.5}, quotes=quotes, window_days=1).legs[0]
     assert btc.carry_usd == pytest.approx(-15_000 * 0.0001 * 3)
 
@@ -112,8 +161,13 @@ def test_dated_future_basis_and_annualized_basis():
     expiry = NOW + timedelta(days=73)
     fut = future("BTC", expiry, 0.001)
     quotes = {**QUOTES, fut.symbol: q(fut.symbol, 51_000, index=50_000)}
-    leg = plan({"BTC": 0.65, "ETH": 0.5}, markets=[BTC, ETH, fut], quotes=quotes,
-               instrument="future", window_days=36.5).legs[0]
+    leg = plan(
+        {"BTC": 0.65, "ETH": 0.5},
+        markets=[BTC, ETH, fut],
+        quotes=quotes,
+        instrument="future",
+        window_days=36.5,
+    ).legs[0]
     # 15,000 / 51,000 = 0.29411… → 0.294 contracts; achieved 0.294 × 51,000 = 14,994.
     assert leg.amount == "0.294" and leg.notional_usd == pytest.approx(14_994)
     assert leg.residual_usd == pytest.approx(6.0)
@@ -127,8 +181,13 @@ def test_short_future_earns_the_basis():
     expiry = NOW + timedelta(days=73)
     fut = future("ETH", expiry, 0.01)
     quotes = {**QUOTES, fut.symbol: q(fut.symbol, 2_550, index=2_500)}
-    leg = plan({"BTC": 0.5, "ETH": 0.35}, markets=[BTC, ETH, fut], quotes=quotes,
-               instrument="future", window_days=73).legs[-1]
+    leg = plan(
+        {"BTC": 0.5, "ETH": 0.35},
+        markets=[BTC, ETH, fut],
+        quotes=quotes,
+        instrument="future",
+        window_days=73,
+    ).legs[-1]
     # Short 15,000 / 2,550 = 5.882… → 5.88 ETH; full convergence: +5.88 × 50 = +294.
     assert leg.side == "sell" and leg.amount == "5.88"
     assert leg.carry_usd == pytest.approx(294.0)
@@ -140,8 +199,13 @@ def test_future_expiring_inside_the_window_needs_a_roll():
     expiry = NOW + timedelta(days=10)
     fut = future("BTC", expiry, 0.001)
     quotes = {**QUOTES, fut.symbol: q(fut.symbol, 51_000, index=50_000)}
-    leg = plan({"BTC": 0.65, "ETH": 0.5}, markets=[BTC, ETH, fut], quotes=quotes,
-               instrument="future", window_days=20).legs[0]
+    leg = plan(
+        {"BTC": 0.65, "ETH": 0.5},
+        markets=[BTC, ETH, fut],
+        quotes=quotes,
+        instrument="future",
+        window_days=20,
+    ).legs[0]
     assert leg.roll_by == expiry - timedelta(days=1)
     assert leg.basis_usd == pytest.approx(-0.294 * 1_000)
     assert leg.funding_usd == pytest.approx(-14_994 * 0.0001 * 30)
@@ -153,8 +217,11 @@ def test_auto_picks_the_cheaper_instrument():
     expiry = NOW + timedelta(days=73)
     fut = future("BTC", expiry, 0.001)
     # Perp at 0.0005 / 8 h (54.75 % a year) vs basis 10 % a year: the long takes the future.
-    expensive = {**QUOTES, "BTC/USDT:USDT": q("BTC/USDT:USDT", 50_000, 0.0005),
-                 fut.symbol: q(fut.symbol, 51_000, index=50_000)}
+    expensive = {
+        **QUOTES,
+        "BTC/USDT:USDT": q("BTC/USDT:USDT", 50_000, 0.0005),
+        fut.symbol: q(fut.symbol, 51_000, index=50_000),
+    }
     leg = plan({"BTC": 0.65, "ETH": 0.5}, markets=[BTC, ETH, fut], quotes=expensive).legs[0]
     assert leg.instrument == "future"
     # Perp at 0.00001 / 8 h (1.1 % a year): the perp.
@@ -162,8 +229,9 @@ def test_auto_picks_the_cheaper_instrument():
     leg = plan({"BTC": 0.65, "ETH": 0.5}, markets=[BTC, ETH, fut], quotes=cheap).legs[0]
     assert leg.instrument == "perp"
     # Forced perp even when the future is cheaper.
-    leg = plan({"BTC": 0.65, "ETH": 0.5}, markets=[BTC, ETH, fut], quotes=expensive,
-               instrument="perp").legs[0]
+    leg = plan(
+        {"BTC": 0.65, "ETH": 0.5}, markets=[BTC, ETH, fut], quotes=expensive, instrument="perp"
+    ).legs[0]
     assert leg.instrument == "perp"
 
 
@@ -213,8 +281,9 @@ def test_contract_size_of_okx_style_markets():
 def test_overlay_counts_in_effective_exposure():
     # Already long $15,000 BTC through futures: at 65 % no new BTC leg is needed.
     spec = TiltSpec(targets={"BTC": 0.65}, leverage=5, window_days=45)
-    result = plan_tilt(FIFTY_FIFTY, spec, [BTC, ETH], QUOTES, venue="t", now=NOW,
-                       overlay={"BTC": 15_000})
+    result = plan_tilt(
+        FIFTY_FIFTY, spec, [BTC, ETH], QUOTES, venue="t", now=NOW, overlay={"BTC": 15_000}
+    )
     assert result.legs == [] and "already sits at its target" in result.warnings[0]
 
 
@@ -224,22 +293,28 @@ def test_explicit_base_and_de_risking():
     assert leg.side == "sell" and leg.amount == "0.6"
 
 
-@pytest.mark.parametrize(("targets", "tilt", "message"), [
-    ({"DOGE": 0.5}, {}, "unknown asset DOGE"),
-    ({"USDT": 0.5}, {}, "stablecoins are cash"),
-    ({"BTC": 0.65}, {"leverage": 200}, "above the maximum 125"),
-])
+@pytest.mark.parametrize(
+    ("targets", "tilt", "message"),
+    [
+        ({"DOGE": 0.5}, {}, "unknown asset DOGE"),
+        ({"USDT": 0.5}, {}, "stablecoins are cash"),
+        ({"BTC": 0.65}, {"leverage": 200}, "above the maximum 125"),
+    ],
+)
 def test_bad_input_is_refused_with_a_reason(targets, tilt, message):
     with pytest.raises(InputError, match=message):
         plan(targets, **tilt)
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("leverage", 0, "leverage must be > 0"),
-    ("leverage", float("nan"), "finite"),
-    ("window_days", -1, "window must be > 0"),
-    ("base_usd", 0, "capital base must be > 0"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("leverage", 0, "leverage must be > 0"),
+        ("leverage", float("nan"), "finite"),
+        ("window_days", -1, "window must be > 0"),
+        ("base_usd", 0, "capital base must be > 0"),
+    ],
+)
 def test_tilt_spec_validation(field, value, message):
     with pytest.raises(ValueError, match=message):
         TiltSpec(targets={"BTC": 0.5}, **{field: value})

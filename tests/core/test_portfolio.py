@@ -30,17 +30,20 @@ def test_round_trip():
     assert parse_portfolio(dump_portfolio(portfolio)) == portfolio
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[holdings]\nBTC = 1\n[strategic]\nBTC = 60\nETH = 30\n", "sum to 90%, not 100%"),
-    ("[holdings]\nBTC = -1\n", "holdings.BTC is negative"),
-    ("[holdings]\nBTC = nan\n", "finite"),
-    ("[holdings]\nBTC = 'one'\n", "holdings.BTC: 'one' is not a number"),
-    ("[holdings]\nBTC = true\n", "is not a number"),
-    ("[holdings\nBTC = 1\n", "not valid TOML"),
-    ("[strategic]\nBTC = 100\n", "missing [holdings]"),
-    ("[holdings]\nBTC = 1\n[extra]\nx = 1\n", "unknown section 'extra'"),
-    ("[holdings]\nBTC = 1\n[strategic]\nBTC = inf\n", "finite"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[holdings]\nBTC = 1\n[strategic]\nBTC = 60\nETH = 30\n", "sum to 90%, not 100%"),
+        ("[holdings]\nBTC = -1\n", "holdings.BTC is negative"),
+        ("[holdings]\nBTC = nan\n", "finite"),
+        ("[holdings]\nBTC = 'one'\n", "holdings.BTC: 'one' is not a number"),
+        ("[holdings]\nBTC = true\n", "is not a number"),
+        ("[holdings\nBTC = 1\n", "not valid TOML"),
+        ("[strategic]\nBTC = 100\n", "missing [holdings]"),
+        ("[holdings]\nBTC = 1\n[extra]\nx = 1\n", "unknown section 'extra'"),
+        ("[holdings]\nBTC = 1\n[strategic]\nBTC = inf\n", "finite"),
+    ],
+)
 def test_bad_portfolio_text(text, message):
     with pytest.raises(InputError, match=re.escape(message)) as err:
         parse_portfolio(text, "p.toml")
@@ -58,14 +61,17 @@ def test_parse_targets():
     assert parse_targets("BTC=-10") == {"BTC": -0.10}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("BTC", "expected ASSET=PERCENT"),
-    ("BTC=abc", "'abc' is not a number"),
-    ("BTC=nan", "not a finite number"),
-    ("BTC=1,BTC=2", "given twice"),
-    ("", "no target given"),
-    ("USDT=10", "stablecoins are cash"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("BTC", "expected ASSET=PERCENT"),
+        ("BTC=abc", "'abc' is not a number"),
+        ("BTC=nan", "not a finite number"),
+        ("BTC=1,BTC=2", "given twice"),
+        ("", "no target given"),
+        ("USDT=10", "stablecoins are cash"),
+    ],
+)
 def test_bad_targets(text, message):
     with pytest.raises(InputError, match=message):
         parse_targets(text)
