@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import pytest
 
-from tui.store import Store
+from tui.store import Store, StoreError
 from tui.store.files import DataFile, crc32
 from tui.store.journal import encode, journal_path
+from tui.store.segments import TableFiles
 
 
 def holdings_files(data_dir: Path) -> list[Path]:
@@ -128,3 +131,28 @@ def test_series_flushed_but_not_compacted_survive_a_crash(data_dir: Path) -> Non
         s._abandon()
     with Store.open(data_dir) as s:
         assert s.read("quotes")["mark"].to_list() == [1.0]
+
+
+def test_io_error_mid_compaction_stops_the_store_and_reopen_recovers_exactly(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = Store.open(data_dir)
+    s.audit("info", "a")
+    s.record_order({"client_order_id": "c1", "status": "new"})
+    real_write = TableFiles.write
+
+    def failing(self: TableFiles, df: pl.DataFrame, *args: Any, **kwargs: Any) -> DataFile:
+        if self.spec.name == "audit":
+            raise OSError(28, "No space left on device")
+        return real_write(self, df, *args, **kwargs)
+
+    monkeypatch.setattr(TableFiles, "write", failing)
+    with pytest.raises(StoreError, match="reopen the store"):
+        s.compact()
+    with pytest.raises(StoreError, match="reopen the store"):
+        s.audit("info", "b")
+    s.close()
+    monkeypatch.setattr(TableFiles, "write", real_write)
+    with Store.open(data_dir) as s2:
+        assert s2.read("audit")["message"].to_list() == ["a"]
+        assert s2.read("orders")["client_order_id"].to_list() == ["c1"]

@@ -10,6 +10,7 @@ segments of sequence number ``gen`` and then deleted; one still present at open 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -69,10 +70,18 @@ class JournalWriter:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             fsync_dir(self.directory)  # the new file's name must survive a crash too
-        view = memoryview(line)
-        while view:
-            view = view[os.write(self._fd, view) :]
-        _sync(self._fd)
+        start = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(self._fd, view) :]
+            _sync(self._fd)
+        except OSError:
+            # Disk full or I/O error: cut the partial line off, so the next write does not
+            # leave a corrupt line in the middle of the journal.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            raise
         self.rows += rows
 
     @property

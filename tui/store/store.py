@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from tui.store import compaction
-from tui.store.errors import SchemaError, StoreClosedError, WrongTableKindError
+from tui.store.errors import SchemaError, StoreClosedError, StoreError, WrongTableKindError
 from tui.store.export import ExportFormat, export_frame
 from tui.store.journal import JournalWriter, encode, journal_gens, journal_path, replay, retire
 from tui.store.lock import DirLock
@@ -77,6 +77,7 @@ class Store:
         self._state: dict[str, pl.DataFrame] = {}
         self._log_cache: dict[str, pl.DataFrame] = {}
         self._flushes_in_journal = 0
+        self._broken = ""
         self._last_flush = time.monotonic()
         self._journal_dir = self.data_dir / "journal"
         self._journal_dir.mkdir(exist_ok=True)
@@ -152,6 +153,8 @@ class Store:
     def _spec(self, table: str) -> TableSpec:
         if self._lock is None:
             raise StoreClosedError(f"the store at {self.data_dir} is closed")
+        if self._broken:
+            raise StoreError(self._broken)
         return spec_of(table)
 
     def append(self, table: str, row: Mapping[str, Any]) -> None:
@@ -244,11 +247,18 @@ class Store:
         downsamples them). Buffered time-series rows are not flushed by this."""
         self._spec("quotes")
         gen = self._journal.gen
-        for table, batches in self._pending.items():
-            if batches:
-                df = columns_to_frame(SPECS[table], concat_columns(batches))
-                self._write_rows(table, df, gen)
-                batches.clear()
+        try:
+            for table, batches in self._pending.items():
+                if batches:
+                    df = columns_to_frame(SPECS[table], concat_columns(batches))
+                    self._write_rows(table, df, gen)
+                    batches.clear()
+        except OSError as exc:
+            # Some tables of this generation are in parquet, others only in the journal;
+            # continuing could write a generation twice. The journal on disk is complete:
+            # reopening the store recovers exactly.
+            self._broken = f"an I/O error stopped compaction ({exc}); reopen the store to recover"
+            raise StoreError(self._broken) from exc
         # Only now is every row of the journal in parquet: drop it and start the next one.
         self._journal.discard()
         self._journal = JournalWriter(self._journal_dir, self._next_seq())
@@ -382,6 +392,9 @@ class Store:
     def close(self) -> None:
         """Flush and compact everything, then release the directory. Idempotent."""
         if self._lock is None:
+            return
+        if self._broken:  # flushing now could duplicate rows; the journal recovers them
+            self._abandon()
             return
         try:
             self.flush()
