@@ -132,3 +132,40 @@ async def test_server_binds_loopback_only() -> None:
     async with SimServer(frozen_scenario()) as sim:
         assert sim.url.startswith("http://127.0.0.1:")
         await asyncio.sleep(0)
+
+
+async def test_routes_ignore_the_host_segment_and_unknown_paths_are_404(sim: SimServer) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sim.url}/any.host.example/fapi/v1/time") as resp:
+            assert resp.status == 200 and (await resp.json())["serverTime"] == START_MS
+        async with http.get(f"{sim.url}/fapi.binance.com/fapi/v1/nothing") as resp:
+            assert resp.status == 404 and (await resp.json())["code"] == -1000
+        async with http.post(f"{sim.url}/fapi.binance.com/fapi/v1/time") as resp:
+            assert resp.status == 405
+
+
+async def test_serve_forever_prints_its_url_and_stops_when_cancelled(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from simkit import frozen_scenario
+
+    from tui.sim.server import serve_forever
+
+    task = asyncio.create_task(serve_forever(frozen_scenario(), 0))
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        out = capsys.readouterr().out
+        if out:
+            break
+    assert out.count("\n") == 1 and "http://127.0.0.1:" in out
+    url = out.split()[out.split().index("on") + 1]
+    ex = create_exchange("binanceusdm", sim_url=url)
+    try:
+        assert 0 <= await ex.fetch_time() - START_MS < 5_000  # a real clock at speed 1
+    finally:
+        await ex.close()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

@@ -16,7 +16,8 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.sim.scenario import Asset, Future, Scenario, cholesky
+from tui.sim.linalg import cholesky
+from tui.sim.scenario import Asset, Future, Scenario
 
 MS_PER_MINUTE = 60_000
 MS_PER_HOUR = 3_600_000

@@ -33,6 +33,8 @@ from pydantic import (
     model_validator,
 )
 
+from tui.sim.linalg import cholesky
+
 #: The scenario the simulator plays when none is given (prices ≈ today's, clock = now).
 DEFAULT_SCENARIO = Path(__file__).with_name("scenarios") / "default.toml"
 #: Frozen prices and a fixed clock start, for tests.
@@ -337,23 +339,6 @@ class Scenario(BaseModel):
             if item.name == name:
                 return item
         raise KeyError(name)
-
-
-def cholesky(matrix: list[list[float]]) -> list[list[float]]:
-    """Lower-triangular ``L`` with ``L Lᵀ = matrix``; ValueError if not positive definite."""
-    n = len(matrix)
-    low = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1):
-            acc = sum(low[i][k] * low[j][k] for k in range(j))
-            if i == j:
-                rest = matrix[i][i] - acc
-                if rest <= 1e-12:
-                    raise ValueError("the correlation matrix is not positive definite")
-                low[i][j] = math.sqrt(rest)
-            else:
-                low[i][j] = (matrix[i][j] - acc) / low[j][j]
-    return low
 
 
 def _resolve_expiry(value: date | str, start: datetime) -> date:
