@@ -188,9 +188,11 @@ class PortingAlphaApp(TradingMixin, App[int]):
     def on_feed_changed(self, message: msg.FeedChanged) -> None:
         """Feed health changed."""
         event = message.event
-        if event.feed == "venue" or event.state in ("offline", "live"):
+        if event.feed == "venue":
             self.state.set_feed(event.state, event.detail)
-            self._show_connection()
+        else:
+            self.state.feeds[event.feed] = event.state
+        self._show_connection()
 
     def on_funding_history_arrived(self, message: msg.FundingHistoryArrived) -> None:
         """Keep funding history for the chart."""

@@ -18,6 +18,8 @@ from tui.core.models import STABLECOINS, MarketSpec, Plan, Portfolio, Quote, Til
 
 #: A quote older than this (wall-clock seconds since it was received) is shown stale.
 STALE_AFTER_S = 15.0
+#: Below this age the header just says live.
+FRESH_S = 5.0
 
 
 def wall_now() -> datetime:
@@ -52,6 +54,8 @@ class AppState:
     quotes: dict[str, Quote] = field(default_factory=dict)
     feed_state: str = "connecting"
     feed_detail: str = ""
+    feeds: dict[str, str] = field(default_factory=dict)
+    """State of each named feed (marks, book, stream…), for the header's detail."""
     feed_since: datetime = field(default_factory=wall_now)
     last_quote_at: datetime | None = None
     tilt: TiltSpec | None = None
@@ -265,11 +269,16 @@ def connection_words(state: AppState, now: datetime, demo: bool) -> tuple[str, s
     if state.feed_state == "stale":
         return "stale", f"○ stale: no fresh data for {age or 0:.0f} s{detail}"
     if state.feed_state == "degraded":
-        return "degraded", f"◐ degraded{detail}"
+        lagging = [f"{name} {st}" for name, st in sorted(state.feeds.items()) if st != "live"]
+        why = detail or (": " + ", ".join(lagging) if lagging else "")
+        return "degraded", f"◐ degraded{why}"
     if state.feed_state == "live":
         if age is not None and age > STALE_AFTER_S:
             return "stale", f"○ stale: last quote {age:.0f} s ago"
-        return "live", f"● live · last quote {age or 0:.1f} s ago" if age is not None else "● live"
+        # Fresh data needs no age; the age appears once it is worth a glance.
+        if age is not None and age > FRESH_S:
+            return "live", f"● live · last quote {age:.0f} s ago"
+        return "live", f"● live · {venue}"
     return "connecting", f"connecting to {venue}…"
 
 

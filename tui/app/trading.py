@@ -70,13 +70,10 @@ class TradingMixin:
         if plan is None:
             self.notify("No proposal to confirm: build a tilt first.", severity="warning")
             return
-        try:
-            from tui.core.orders import orders_for_plan  # type: ignore[import-not-found]
-        except ImportError:
-            self.notify("The orders layer is not available yet.", severity="error")
-            return
+        from tui.app.fallbacks import order_intents
+
         tilt_id = new_tilt_id(self.clock())
-        intents = list(orders_for_plan(plan, tilt_id))
+        intents = order_intents(plan, tilt_id)
         blocked = confirm_blockers(self, plan)
         t = plan.totals
         summary = (
@@ -108,10 +105,10 @@ class TradingMixin:
     ) -> None:
         """Send the confirmed orders to the paper executor; post what came back."""
         try:
-            from tui.engine.paper import PaperExecutor  # type: ignore[import-not-found]
+            from tui.app.fallbacks import executor
 
-            executor = PaperExecutor(self.store, self.state.venue)
-            result = executor.execute(intents, dict(self.state.quotes))
+            paper = executor(self.store, self.state.venue, self.state.markets)
+            result = paper.execute(intents, dict(self.state.quotes))
             fills = list(await result if inspect.isawaitable(result) else result)
         except Exception as exc:  # the executor's error is shown, never swallowed
             self.post_message(OrdersFilled(tilt_id, plan, intents, [], f"{type(exc).__name__}: {exc}"))

@@ -17,8 +17,8 @@ COLUMNS = (
     Column("Market", 20, "left"),
     Column("Fund/Basis", 10),
     Column("Annual", 8),
-    Column("Next/Exp", 8),
-    Column("Every", 5),
+    Column("Next in", 8),
+    Column("Every", 6),
     Column("Mark", 10),
     Column("Index", 10),
     Column("Premium", 8),
@@ -111,7 +111,7 @@ class FeedsPane(Horizontal):
         border: round $primary 40%;
         border-title-color: $primary;
         &:focus-within { border: round $primary; }
-        & > RowTable { width: 88; height: 1fr; }
+        & > RowTable { width: 89; height: 1fr; }
         & > #charts { width: 1fr; height: 1fr; padding-left: 1; }
     }
     """

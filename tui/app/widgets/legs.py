@@ -66,9 +66,8 @@ def plan_rows(plan: Plan) -> list[Row]:
         Row(
             "__total__",
             cells(
-                "Total", f"{len(plan.sendable())} of {len(plan.legs)} to send", "", "",
-                f"net {fmt.usd(t.net_notional_usd, signed=True)}",
-                f"gross {fmt.usd(t.gross_notional_usd)}", "", fmt.usd(t.margin_usd),
+                "Total", f"{len(plan.sendable())} of {len(plan.legs)} legs to send", "", "", "",
+                fmt.usd(t.net_notional_usd, signed=True), "", fmt.usd(t.margin_usd),
                 fmt.usd_auto(t.fees_usd), fmt.usd_auto(t.carry_usd, signed=True),
             ),
             tone="total",
@@ -87,6 +86,7 @@ class LegsPane(Vertical):
         border-title-color: $primary;
         &:focus-within { border: round $primary; }
         & > RowTable { height: auto; max-height: 14; }
+        & > #totals { height: auto; padding: 0 1; text-style: bold; }
         & > #warnings { color: $caution; height: auto; padding: 0 1; }
         & > #empty { color: $text-muted; padding: 0 1; }
     }
@@ -97,6 +97,7 @@ class LegsPane(Vertical):
         self.border_title = "Proposed legs"
         yield Static("Waiting for markets and a tilt…", id="empty")
         yield RowTable(COLUMNS, show_cursor=True, id="legs-table")
+        yield Static("", id="totals")
         yield Static("", id="warnings")
 
     def show_plan(self, plan: Plan | None, note: str = "") -> None:
@@ -110,9 +111,19 @@ class LegsPane(Vertical):
             empty.display = True
             empty.update(note or "No proposal.")
             warnings.update("")
+            warnings.display = False
+            self.query_one("#totals", Static).update("")
             return
         table.display = True
         empty.display = False
         table.set_rows(plan_rows(plan))
         self.border_subtitle = f"as of {plan.as_of:%H:%M:%S} · {plan.window_days:g} d at {plan.leverage:g}×"
+        t = plan.totals
+        self.query_one("#totals", Static).update(
+            f"Net notional {fmt.usd(t.net_notional_usd, signed=True)} · gross "
+            f"{fmt.usd(t.gross_notional_usd)} · margin {fmt.usd(t.margin_usd)} · fees "
+            f"{fmt.usd_auto(t.fees_usd)} · expected carry {fmt.usd_auto(t.carry_usd, signed=True)}"
+            f" over {plan.window_days:g} d · base {fmt.usd(plan.base_usd)}"
+        )
+        warnings.display = bool(plan.warnings)
         warnings.update("\n".join(f"⚠ {w}" for w in plan.warnings))

@@ -110,7 +110,7 @@ class TiltBuilder(Vertical):
         padding: 0 1;
         &:focus-within { border: round $primary; }
         .field { height: 1; margin-bottom: 0; }
-        .field > Label.name { width: 11; color: $text-muted; }
+        .field > Label.name { width: 12; color: $text-muted; }
         .field > Input { width: 12; }
         .field > Label.unit { width: 7; padding-left: 1; color: $text-muted; }
         .field > Select { width: 14; }
@@ -187,12 +187,8 @@ class TiltBuilder(Vertical):
         """Show one target row per asset, keeping what was typed for assets that remain."""
         if list(assets) == self.assets and targets_pct is None:
             return
-        typed: dict[str, tuple[str, str]] = {}
-        for asset in self.assets:
-            typed[asset] = (
-                self.query_one(f"#target-{asset}", Input).value,
-                str(self.query_one(f"#instrument-{asset}", Select).value),
-            )
+        values, choices = self._typed_targets()
+        typed = {a: (values[a], choices.get(a, instrument)) for a in values}
         self.assets = list(assets)
         box = self.query_one("#targets", Vertical)
         box.remove_children()
@@ -239,6 +235,18 @@ class TiltBuilder(Vertical):
         event.stop()
         self.emit()
 
+    def _typed_targets(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Target text and instrument per asset, from the rows mounted so far."""
+        values = {
+            (field.id or "").removeprefix("target-"): field.value
+            for field in self.query("#targets Input").results(Input)
+        }
+        choices = {
+            (select.id or "").removeprefix("instrument-"): str(select.value)
+            for select in self.query("#targets Select").results(Select)
+        }
+        return values, choices
+
     def _value(self, key: str) -> str:
         return self.query_one(f"#field-{key}", Input).value
 
@@ -255,11 +263,12 @@ class TiltBuilder(Vertical):
             return None, problems
         targets: dict[str, float] = {}
         instruments: dict[str, InstrumentChoice] = {}
+        values, choices = self._typed_targets()
         for asset in self.assets:
-            number = parse_number(self.query_one(f"#target-{asset}", Input).value)
+            number = parse_number(values.get(asset, ""))
             if number is not None:
                 targets[asset] = number / 100.0
-            choice = self.query_one(f"#instrument-{asset}", Select).value
+            choice = choices.get(asset, "auto")
             instruments[asset] = cast(InstrumentChoice, choice if choice in ("perp", "future") else "auto")
         if not targets:
             return None, ["enter a tactical target for at least one asset"]
