@@ -328,7 +328,12 @@ class MarketSession:
             self._status(name, state, detail)
 
     def _report_venue(self) -> None:
-        states = [h.state for h in self.health.values()]
+        # A feed that has not answered yet, nor failed, says nothing about the venue.
+        states = [
+            h.state for h in self.health.values() if h.last_ok is not None or h.consecutive_errors
+        ]
+        if not states:
+            return
         if all(s == "offline" for s in states):
             state: FeedState = "offline"
         elif any(s in ("stale", "offline") for s in states):

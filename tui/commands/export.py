@@ -1,0 +1,42 @@
+"""``porting-alpha export TABLE``: a store table as CSV or parquet."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tui.commands.common import fail
+
+
+def run(args: Any) -> int:
+    """Write the table to ``-o FILE`` (or CSV to stdout)."""
+    from tui.store import TABLES, Store, StoreError
+
+    if args.table not in TABLES:
+        known = ", ".join(sorted(TABLES))
+        return fail(f"unknown table {args.table!r}; known tables: {known}")
+    if args.output is None and args.format == "parquet":
+        return fail("parquet goes to a file: add -o FILE")
+    if not Path(args.data_dir).exists():
+        return fail(
+            f"no store at {args.data_dir} (record or run the app first, or give --data-dir)"
+        )
+    try:
+        with Store.open(args.data_dir) as store:
+            for problem in store.problems:
+                print(f"porting-alpha: store: {problem}", file=sys.stderr)
+            if args.output is not None:
+                path = store.export(args.table, args.output, args.format)
+                rows = len(store.read(args.table))
+                print(f"wrote {rows} rows of {args.table} to {path}", file=sys.stderr)
+                return 0
+            with tempfile.TemporaryDirectory() as tmp:
+                path = store.export(args.table, Path(tmp) / "out.csv", "csv")
+                sys.stdout.write(path.read_text(encoding="utf-8"))
+    except StoreError as err:
+        return fail(f"store {args.data_dir}: {err}")
+    except OSError as err:
+        return fail(f"cannot write {args.output}: {err.strerror or err}")
+    return 0

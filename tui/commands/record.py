@@ -1,0 +1,124 @@
+"""``porting-alpha record``: run the feeds headless into the store, with a live status line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from typing import Any
+
+from tui.commands.common import SIM_CREDENTIALS, fail
+from tui.core.errors import InputError
+from tui.engine.events import EngineEvent, FeedStatus, QuotesUpdated
+
+
+class StatusLine:
+    """Counts what arrives and prints one line, rewritten in place on a terminal."""
+
+    def __init__(self, stream: Any = sys.stderr) -> None:
+        self.stream = stream
+        self.ticks = 0
+        self.states: dict[str, str] = {}
+        self.detail = ""
+        self._last = 0.0
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+
+    def __call__(self, event: EngineEvent) -> None:
+        """Listener for the market session."""
+        if isinstance(event, QuotesUpdated):
+            self.ticks += len(event.quotes)
+        elif isinstance(event, FeedStatus):
+            self.states[event.feed] = event.state
+            if event.detail:
+                self.detail = event.detail
+            if not self._tty:
+                print(f"{event.feed}: {event.state} {event.detail}".rstrip(), file=self.stream)
+        self.show()
+
+    def text(self) -> str:
+        """The status line."""
+        feeds = " ".join(f"{k}={v}" for k, v in sorted(self.states.items()))
+        return f"recording · {self.ticks} quotes · {feeds}"
+
+    def show(self, force: bool = False) -> None:
+        """Redraw at most 4 times a second (on a terminal)."""
+        now = time.monotonic()
+        if self._tty and (force or now - self._last > 0.25):
+            self._last = now
+            print("\r\033[K" + self.text()[:200], end="", file=self.stream, flush=True)
+
+
+async def record(args: Any, assets: list[str]) -> int:
+    """Run the session until ``--seconds`` pass or Ctrl-C / SIGTERM, then flush and close."""
+    from tui.engine.session import MarketSession
+    from tui.store import Store
+
+    server = None
+    sim_url = None
+    if args.demo:
+        from tui.sim.scenario import ScenarioError, default_scenario_path, load_scenario
+        from tui.sim.server import SimServer
+
+        try:
+            scenario = load_scenario(args.scenario or default_scenario_path())
+        except ScenarioError as err:
+            raise InputError(str(err)) from None
+        server = SimServer(scenario)
+        sim_url = await server.start()
+    status = StatusLine()
+    store = Store.open(args.data_dir)
+    for problem in store.problems:
+        print(f"porting-alpha: store: {problem}", file=sys.stderr)
+    session = MarketSession(
+        args.venue if not args.demo else "binanceusdm",
+        sim_url=sim_url,
+        assets=assets,
+        store=store,
+        poll_seconds=args.settings.poll_seconds,
+        credentials=SIM_CREDENTIALS if args.demo else None,
+    )
+    store.audit("start", f"record {','.join(assets)} on {session.venue}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    task = asyncio.create_task(session.run(status))
+    try:
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, waiter}, timeout=args.seconds, return_when="FIRST_COMPLETED")
+        waiter.cancel()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        store.audit("stop", f"recorded {status.ticks} quotes")
+        store.close()
+        if server is not None:
+            await server.stop()
+    status.show(force=True)
+    if status._tty:
+        print(file=sys.stderr)
+    print(f"recorded {status.ticks} quotes into {args.data_dir}", file=sys.stderr)
+    return 0
+
+
+def run(args: Any) -> int:
+    """Entry point of ``porting-alpha record``."""
+    from tui.core.portfolio import load_portfolio, sample_portfolio_path
+    from tui.store import StoreError
+
+    try:
+        if args.assets:
+            assets = [a.strip().upper() for a in args.assets.split(",") if a.strip()]
+            if not assets:
+                raise InputError("--assets names no asset, e.g. --assets BTC,ETH")
+        else:
+            portfolio = load_portfolio(args.portfolio or sample_portfolio_path())
+            assets = portfolio.risk_assets()
+        return asyncio.run(record(args, assets))
+    except InputError as err:
+        return fail(str(err))
+    except StoreError as err:
+        return fail(f"store {args.data_dir}: {err}")
