@@ -47,6 +47,23 @@ def settlements_in_window(
     return times
 
 
+def count_settlements(
+    now: datetime,
+    end: datetime,
+    interval_hours: float,
+    next_time: datetime | None = None,
+) -> int:
+    """How many settlements `settlements_in_window` would list, without listing them."""
+    if interval_hours <= 0:
+        raise ValueError("funding interval must be > 0 hours")
+    first = next_time if next_time is not None and next_time > now else None
+    if first is None:
+        first = next_settlement(now, interval_hours)
+    if first > end:
+        return 0
+    return int((end - first).total_seconds() // (interval_hours * 3600.0)) + 1
+
+
 def funding_carry(notional: float, rate: float, settlements: int) -> float:
     """Funding to the holder over ``settlements``: a long pays ``N × rate`` when the rate is > 0."""
     return -notional * rate * settlements

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from tui.core import carry
 from tui.core.errors import InputError
@@ -87,8 +88,7 @@ def plan_tilt(
         ctx = _LegContext(
             asset, notional, tilt.leverage, now, end, tilt.window_days, quotes, prices
         )
-        candidates = [_cost_leg(ctx, market, by_asset[asset]) for market in by_asset[asset]]
-        leg = _choose(asset, tilt.instrument_for(asset), candidates)
+        leg = _choose(ctx, tilt.instrument_for(asset), by_asset[asset])
         _check_leverage(leg, by_asset[asset], tilt.leverage, max_leverage_fallback)
         legs.append(leg)
         if leg.status != "ok":
@@ -136,120 +136,151 @@ class _LegContext:
         self.prices = prices
 
 
-def _cost_leg(ctx: _LegContext, market: MarketSpec, siblings: list[MarketSpec]) -> Leg:
-    """Size and cost the leg on one market (perp or dated future)."""
-    side = "buy" if ctx.notional > 0 else "sell"
+#: Fields proportional to the leg's notional (funding, basis, fees, margin, roll all scale).
+_LINEAR_FIELDS = ("margin_usd", "fee_usd", "carry_usd", "funding_usd", "basis_usd", "roll_cost_usd")
+
+
+def _cost_fields(
+    ctx: _LegContext, market: MarketSpec, siblings: list[MarketSpec]
+) -> dict[str, Any]:
+    """The leg's fields on one market (perp or dated future), at the unrounded amount.
+
+    Used to rank candidates; `_size_exactly` then rounds the chosen one.
+    """
     sign = 1.0 if ctx.notional > 0 else -1.0
     quote = ctx.quotes.get(market.symbol)
     price = quote.price if quote is not None else None
-    base_leg = Leg(
-        asset=ctx.asset,
-        symbol=market.symbol,
-        instrument=market.instrument,
-        side=side,
-        contracts=0.0,
-        target_notional_usd=ctx.notional,
-        notional_usd=0.0,
-        residual_usd=ctx.notional,
-        price=price or 0.0,
-        margin_usd=0.0,
-        fee_usd=0.0,
-        carry_usd=0.0,
-        expiry=market.expiry,
-    )
+    fields: dict[str, Any] = {
+        "asset": ctx.asset,
+        "symbol": market.symbol,
+        "instrument": market.instrument,
+        "side": "buy" if sign > 0 else "sell",
+        "contracts": 0.0,
+        "target_notional_usd": ctx.notional,
+        "notional_usd": 0.0,
+        "residual_usd": ctx.notional,
+        "price": price or 0.0,
+        "margin_usd": 0.0,
+        "fee_usd": 0.0,
+        "carry_usd": 0.0,
+        "expiry": market.expiry,
+    }
     if market.expiry is not None and market.expiry <= ctx.now:
-        return base_leg.model_copy(update={"status": "blocked", "reason": "contract has expired"})
+        return {**fields, "status": "blocked", "reason": "contract has expired"}
     if not price or price <= 0 or not math.isfinite(price):
-        return base_leg.model_copy(
-            update={"status": "blocked", "reason": f"no price for {market.symbol}"}
-        )
+        return {**fields, "status": "blocked", "reason": f"no price for {market.symbol}"}
 
-    raw_contracts = abs(ctx.notional) / (price * market.contract_size)
+    contracts = abs(ctx.notional) / (price * market.contract_size)
+    units = sign * contracts * market.contract_size
+    gross = abs(ctx.notional)
+    fields.update(
+        contracts=contracts,
+        notional_usd=ctx.notional,
+        residual_usd=0.0,
+        margin_usd=gross / ctx.leverage,
+        fee_usd=gross * market.taker,
+        liquidation_price=carry.liquidation_price(
+            price, ctx.leverage, market.maintenance_margin_rate, long=sign > 0
+        ),
+    )
+    blocked = _add_carry(ctx, market, fields, quote, units, siblings)
+    if blocked:
+        return {**fields, "status": "blocked", "reason": blocked}
+    return fields
+
+
+def _size_exactly(market: MarketSpec, fields: dict[str, Any]) -> dict[str, Any]:
+    """Round the amount with ccxt's precision rules, rescale the money, check the minimums.
+
+    Every money field is linear in the notional (funding ``N × rate``, basis ``units × (F−S)``,
+    fees and margin ``|N| × k``), so rounding scales them all by achieved / target.
+    """
+    if fields.get("status", "ok") != "ok":
+        return fields
+    raw_contracts = fields["contracts"]
     amount = amount_to_precision(market, raw_contracts)
     contracts = float(amount)
-    units = sign * contracts * market.contract_size
-    achieved = units * price
+    ratio = contracts / raw_contracts
+    target = fields["target_notional_usd"]
+    achieved = target * ratio
+    exact = {
+        **fields,
+        "contracts": contracts,
+        "amount": amount,
+        "notional_usd": achieved,
+        "residual_usd": target - achieved,
+        **{name: fields[name] * ratio for name in _LINEAR_FIELDS if name in fields},
+    }
     gross = abs(achieved)
-    fee = gross * market.taker
-    leg = base_leg.model_copy(
-        update={
-            "contracts": contracts,
-            "amount": amount,
-            "notional_usd": achieved,
-            "residual_usd": ctx.notional - achieved,
-            "margin_usd": gross / ctx.leverage,
-            "fee_usd": fee,
-            "liquidation_price": carry.liquidation_price(
-                price, ctx.leverage, market.maintenance_margin_rate, long=sign > 0
-            ),
-        }
-    )
-    leg = _add_carry(ctx, market, leg, quote, units, siblings)
-
     unit = market.base if market.contract_size == 1 else "contracts"
     if contracts <= 0:
-        reason = (
-            f"{raw_contracts:.6g} {unit} rounds to 0 at the lot step {market.amount_precision:g}"
-        )
-        return leg.model_copy(update={"status": "below_minimum", "reason": reason})
+        step = market.amount_precision or 0.0
+        reason = f"{raw_contracts:.6g} {unit} rounds to 0 at the lot step {step:g}"
+        return {**exact, "status": "below_minimum", "reason": reason}
     if market.min_amount is not None and contracts < market.min_amount:
         reason = f"{amount} {unit} is below the minimum amount {market.min_amount:g}"
-        return leg.model_copy(update={"status": "below_minimum", "reason": reason})
+        return {**exact, "status": "below_minimum", "reason": reason}
     if market.min_cost is not None and gross < market.min_cost:
         reason = f"${gross:,.2f} is below the minimum order value ${market.min_cost:,.2f}"
-        return leg.model_copy(update={"status": "below_minimum", "reason": reason})
-    return leg
+        return {**exact, "status": "below_minimum", "reason": reason}
+    return exact
+
+
+def _leg(fields: dict[str, Any], **extra: Any) -> Leg:
+    """The validated `Leg` of the chosen candidate."""
+    return Leg(**{**fields, **extra})
 
 
 def _add_carry(
     ctx: _LegContext,
     market: MarketSpec,
-    leg: Leg,
+    fields: dict[str, Any],
     quote: Quote | None,
     units: float,
     siblings: list[MarketSpec],
-) -> Leg:
-    """Expected funding (perp) or basis convergence plus roll (future) over the window."""
+) -> str:
+    """Add expected funding (perp) or basis convergence plus roll (future) to ``fields``.
+
+    Returns why the leg is blocked, or ``""``.
+    """
+    notional = fields["notional_usd"]
     if market.instrument == "perp":
-        funding, annualized = _perp_funding(ctx, market, quote, leg.notional_usd, ctx.now)
-        return leg.model_copy(
-            update={"funding_usd": funding, "carry_usd": funding, "annualized_rate": annualized}
-        )
+        funding, annualized = _perp_funding(ctx, market, quote, notional, ctx.now)
+        fields.update(funding_usd=funding, carry_usd=funding, annualized_rate=annualized)
+        return ""
 
     assert market.expiry is not None  # a dated future always has one (MarketSpec.from_ccxt)
     spot = (quote.index if quote and quote.index else None) or ctx.prices.get(ctx.asset)
-    future_price = leg.price
-    days_to_expiry = carry.days_between(ctx.now, market.expiry)
     if not spot:
-        return leg.model_copy(
-            update={"status": "blocked", "reason": f"no spot price for {ctx.asset}"}
-        )
-    raw = carry.basis(future_price, spot)
-    annualized = carry.annualized_basis(raw, days_to_expiry)
+        return f"no spot price for {ctx.asset}"
+    future_price = fields["price"]
+    days_to_expiry = carry.days_between(ctx.now, market.expiry)
+    annualized = carry.annualized_basis(carry.basis(future_price, spot), days_to_expiry)
     basis_usd = carry.basis_carry(units, future_price, spot, ctx.days, days_to_expiry)
-    update: dict[str, object] = {"basis_usd": basis_usd, "annualized_rate": annualized}
     funding = 0.0
     roll_cost = 0.0
     if market.expiry <= ctx.end:
         # Roll a day before settlement into the perpetual (or, without one, a contract of the
         # same annualized basis) for what is left of the window; the roll costs a close and
         # a re-open at the taker fee.
-        update["roll_by"] = market.expiry - timedelta(days=1)
-        roll_cost = 2.0 * abs(leg.notional_usd) * market.taker
+        fields["roll_by"] = market.expiry - timedelta(days=1)
+        roll_cost = 2.0 * abs(notional) * market.taker
         perp = next((m for m in siblings if m.instrument == "perp"), None)
         if perp is not None:
             funding, _ = _perp_funding(
-                ctx, perp, ctx.quotes.get(perp.symbol), leg.notional_usd, market.expiry
+                ctx, perp, ctx.quotes.get(perp.symbol), notional, market.expiry
             )
         else:
             remaining = carry.days_between(market.expiry, ctx.end)
-            funding = -leg.notional_usd * annualized * remaining / 365.0
-    update.update(
+            funding = -notional * annualized * remaining / 365.0
+    fields.update(
+        basis_usd=basis_usd,
+        annualized_rate=annualized,
         funding_usd=funding,
         roll_cost_usd=roll_cost,
         carry_usd=basis_usd + funding,
     )
-    return leg.model_copy(update=update)
+    return ""
 
 
 def _perp_funding(
@@ -264,38 +295,55 @@ def _perp_funding(
         or carry.DEFAULT_FUNDING_INTERVAL_HOURS
     )
     next_time = quote.next_funding_time if start == ctx.now else None
-    times = carry.settlements_in_window(start, ctx.end, interval, next_time)
+    count = carry.count_settlements(start, ctx.end, interval, next_time)
     rate = quote.funding_rate
-    return carry.funding_carry(notional, rate, len(times)), annualize_funding(rate, interval)
+    return carry.funding_carry(notional, rate, count), annualize_funding(rate, interval)
 
 
-def _score(leg: Leg) -> float:
+def _score(fields: dict[str, Any]) -> float:
     """Expected carry net of entry fee and roll cost: what `auto` maximises."""
-    return leg.carry_usd - leg.fee_usd - leg.roll_cost_usd
+    return float(fields["carry_usd"] - fields["fee_usd"] - fields.get("roll_cost_usd", 0.0))
 
 
-def _choose(asset: str, choice: InstrumentChoice, candidates: list[Leg]) -> Leg:
-    """Pick the leg for ``choice``: the perp, the best dated future, or the best of all."""
-    pool = candidates if choice == "auto" else [c for c in candidates if c.instrument == choice]
+def _choose(ctx: _LegContext, choice: InstrumentChoice, markets: list[MarketSpec]) -> Leg:
+    """The leg for ``choice``: the perp, the best dated future, or the best of all.
+
+    Candidates are ranked on the unrounded notional (cheap), then sized exactly in that
+    order until one can be sent; rounding moves a score by a lot's worth at most.
+    """
+    pool = markets if choice == "auto" else [m for m in markets if m.instrument == choice]
     if not pool:
         kind = "perpetual" if choice == "perp" else "dated future"
-        first = candidates[0]
-        return first.model_copy(
-            update={
-                "status": "blocked",
-                "reason": f"no {kind} for {asset} on this venue",
-                "contracts": 0.0,
-                "notional_usd": 0.0,
-                "residual_usd": first.target_notional_usd,
-                "margin_usd": 0.0,
-                "fee_usd": 0.0,
-                "carry_usd": 0.0,
-            }
+        fields = _cost_fields(ctx, markets[0], markets)
+        fields.update(
+            contracts=0.0,
+            notional_usd=0.0,
+            residual_usd=ctx.notional,
+            margin_usd=0.0,
+            fee_usd=0.0,
+            carry_usd=0.0,
+            funding_usd=0.0,
+            basis_usd=0.0,
+            roll_cost_usd=0.0,
+            liquidation_price=None,
         )
-    ok = [c for c in pool if c.status == "ok"]
-    best_of = ok or pool
+        return _leg(fields, status="blocked", reason=f"no {kind} for {ctx.asset} on this venue")
     # Ties (a frozen market) go to the perpetual: no expiry, no roll.
-    return max(best_of, key=lambda leg: (round(_score(leg), 6), leg.instrument == "perp"))
+    costed = [(market, _cost_fields(ctx, market, markets)) for market in pool]
+    costed.sort(key=lambda pair: _rank(pair[1], pair[0]), reverse=True)
+    first: dict[str, Any] | None = None
+    for market, estimate in costed:
+        fields = _size_exactly(market, estimate)
+        if fields.get("status", "ok") == "ok":
+            return _leg(fields)
+        first = first or fields
+    assert first is not None
+    return _leg(first)
+
+
+def _rank(fields: dict[str, Any], market: MarketSpec) -> tuple[bool, float, bool]:
+    usable = fields.get("status", "ok") == "ok"
+    return usable, round(_score(fields), 6), market.instrument == "perp"
 
 
 def _check_leverage(leg: Leg, markets: list[MarketSpec], leverage: float, fallback: float) -> None:
