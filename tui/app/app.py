@@ -8,7 +8,7 @@ User intents go app → planner → executor → store. Nothing trades without t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
@@ -95,6 +96,8 @@ class PortingAlphaApp(TradingMixin, App[int]):
         self._initial_portfolio = portfolio
         self.session: Any = None
         self.sim: Any = None
+        self.paper: Any = None
+        """The paper executor, created on the first confirmed order."""
         self._plan_timer: Timer | None = None
         self._last_plan_at = 0.0
         self._startup_notes: list[str] = []
@@ -212,14 +215,30 @@ class PortingAlphaApp(TradingMixin, App[int]):
 
     def tick_clock(self) -> None:
         """Once a second: clock, staleness, countdowns."""
+        if not self.is_mounted_screen:
+            return
         self.query_one(AppHeader).show_clock(self.clock())
         self._show_connection()
         self.state.dirty_feeds = True
         if self.state.active is not None:
             self.state.dirty_active = True
+            settle = getattr(self.paper, "settle_funding", None)
+            if settle is not None:
+                settle(self.state.quotes, self.clock())
+        maybe_flush = getattr(self.store, "maybe_flush", None)
+        if maybe_flush is not None:
+            maybe_flush()
 
     def refresh_dirty(self) -> None:
         """Render the panes whose data changed since the last refresh."""
+        if not self.is_mounted_screen:
+            return
+        try:
+            self._refresh_dirty()
+        except NoMatches:  # a timer firing while the panes are being torn down
+            return
+
+    def _refresh_dirty(self) -> None:
         s = self.state
         now = self.clock()
         if s.dirty_quotes:
@@ -258,7 +277,11 @@ class PortingAlphaApp(TradingMixin, App[int]):
         self.query_one("#spread-chart", SeriesChart).show_series(label, points, now, stale=stale)
         symbol, rows = self.state.funding_series(self.query_one(FeedsPane).highlighted_symbol)
         self.query_one("#funding-chart", SeriesChart).show_series(
-            symbol, rows, now, scale=100.0, stale=bool(symbol) and symbol in self.state.stale_symbols(now)
+            symbol,
+            rows,
+            now,
+            scale=100.0,
+            stale=bool(symbol) and symbol in self.state.stale_symbols(now),
         )
 
     @on(RowTable.RowHighlighted, "#feeds-table")
@@ -378,7 +401,9 @@ class PortingAlphaApp(TradingMixin, App[int]):
     def action_export_portfolio(self) -> None:
         """Ask for a path and write the portfolio TOML there."""
         default = str(Path(self.options.data_dir) / "portfolio.toml")
-        self.push_screen(PathPrompt("Export portfolio TOML", default, must_exist=False), self._export)
+        self.push_screen(
+            PathPrompt("Export portfolio TOML", default, must_exist=False), self._export
+        )
 
     def _export(self, path: Path | None) -> None:
         if path is None:
@@ -483,6 +508,7 @@ class PortingAlphaApp(TradingMixin, App[int]):
             self.log.error(f"store close failed: {exc}")
         self.exit(0)
 
-    def age_text(self, delta: timedelta) -> str:
-        """How old data is, in words."""
-        return f"{delta.total_seconds():.0f} s"
+    @property
+    def is_mounted_screen(self) -> bool:
+        """Whether the main screen's panes exist (timers can fire during teardown)."""
+        return bool(self.screen_stack) and bool(self.screen_stack[0].query(FeedsPane))

@@ -20,13 +20,27 @@ ACTIONS: tuple[ActionEntry, ...] = (
     ActionEntry("Add holding", "Add a spot holding and its SAA target (a)", "add_holding"),
     ActionEntry("Edit holding", "Edit the highlighted holding (e)", "edit_holding"),
     ActionEntry("Remove holding", "Remove the highlighted holding (x)", "remove_holding"),
-    ActionEntry("Import portfolio", "Load holdings and SAA targets from a TOML file (i)", "import_portfolio"),
-    ActionEntry("Export portfolio", "Write holdings and SAA targets to a TOML file (o)", "export_portfolio"),
-    ActionEntry("Close active tilt", "Propose the orders that unwind the active tilt (u)", "unwind"),
-    ActionEntry("Toggle theme", "Switch between porting-dark and porting-light (t)", "toggle_theme"),
-    ActionEntry("Focus holdings", "Move focus to the holdings pane (1)", "focus_pane('holdings-table')"),
+    ActionEntry(
+        "Import portfolio", "Load holdings and SAA targets from a TOML file (i)", "import_portfolio"
+    ),
+    ActionEntry(
+        "Export portfolio", "Write holdings and SAA targets to a TOML file (o)", "export_portfolio"
+    ),
+    ActionEntry(
+        "Close active tilt", "Propose the orders that unwind the active tilt (u)", "unwind"
+    ),
+    ActionEntry(
+        "Toggle theme", "Switch between porting-dark and porting-light (t)", "toggle_theme"
+    ),
+    ActionEntry(
+        "Focus holdings", "Move focus to the holdings pane (1)", "focus_pane('holdings-table')"
+    ),
     ActionEntry("Focus tilt builder", "Move focus to the tilt builder (2)", "focus_builder"),
-    ActionEntry("Focus proposed legs", "Move focus to the proposed legs (3)", "focus_pane('legs-table')"),
-    ActionEntry("Focus live feeds", "Move focus to the live feeds (4)", "focus_pane('feeds-table')"),
+    ActionEntry(
+        "Focus proposed legs", "Move focus to the proposed legs (3)", "focus_pane('legs-table')"
+    ),
+    ActionEntry(
+        "Focus live feeds", "Move focus to the live feeds (4)", "focus_pane('feeds-table')"
+    ),
     ActionEntry("Quit", "Flush the store and leave (q)", "quit"),
 )

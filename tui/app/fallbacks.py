@@ -6,7 +6,7 @@ once the real layers are installed the app uses them instead (see `order_intents
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +35,7 @@ class FillStandIn:
     side: str
     amount: float
     price: float
-    fee: float
+    fee_usd: float
     client_order_id: str
     at: datetime
 
@@ -43,11 +43,16 @@ class FillStandIn:
 def order_intents(plan: Plan, tilt_id: str) -> list[Any]:
     """`tui.core.orders.orders_for_plan` when available, else market orders for the ok legs."""
     try:
-        from tui.core.orders import orders_for_plan  # type: ignore[import-not-found]
+        from tui.core.orders import orders_for_plan
     except ImportError:
         return [
             IntentStandIn(
-                leg.symbol, leg.side, "market", leg.amount, leg.price, False,
+                leg.symbol,
+                leg.side,
+                "market",
+                leg.amount,
+                leg.price,
+                False,
                 f"pa-{tilt_id}-{index}",
             )
             for index, leg in enumerate(plan.sendable())
@@ -72,18 +77,31 @@ class PaperStandIn:
                 touch = touch or quote.price
             price = float(touch or intent.price or 0.0)
             amount = float(intent.amount)
-            fee = amount * price * self.taker.get(intent.symbol, 0.0005)
+            fee_usd = amount * price * self.taker.get(intent.symbol, 0.0005)
             fills.append(
-                FillStandIn(intent.symbol, intent.side, amount, price, fee,
-                            intent.client_order_id, datetime.now(UTC))
+                FillStandIn(
+                    intent.symbol,
+                    intent.side,
+                    amount,
+                    price,
+                    fee_usd,
+                    intent.client_order_id,
+                    datetime.now(UTC),
+                )
             )
         return fills
 
 
-def executor(store: Any, venue: str, markets: Mapping[str, Any]) -> Any:
-    """`tui.engine.paper.PaperExecutor` when available, else `PaperStandIn`."""
+def executor(
+    store: Any, venue: str, markets: Mapping[str, Any], clock: Callable[[], datetime]
+) -> Any:
+    """`tui.engine.paper.PaperExecutor` on the real store, else `PaperStandIn`."""
+    from tui.app.persistence import MemoryStore
+
     try:
-        from tui.engine.paper import PaperExecutor  # type: ignore[import-not-found]
+        from tui.engine.paper import PaperExecutor
     except ImportError:
+        PaperExecutor = None  # type: ignore[assignment,misc]
+    if PaperExecutor is None or isinstance(store, MemoryStore):
         return PaperStandIn({s: m.taker for s, m in markets.items()})
-    return PaperExecutor(store, venue)
+    return PaperExecutor(store, venue, dict(markets), clock=clock)

@@ -39,8 +39,13 @@ class MemoryStore:
     def audit(self, kind: str, message: str, tilt_id: str | None = None, **details: Any) -> None:
         """Keep one audit record."""
         self.audit_log.append(
-            {"ts": datetime.now(UTC), "kind": kind, "message": message, "tilt_id": tilt_id,
-             **details}
+            {
+                "ts": datetime.now(UTC),
+                "kind": kind,
+                "message": message,
+                "tilt_id": tilt_id,
+                **details,
+            }
         )
 
     def append(self, table: str, row: dict[str, Any]) -> None:

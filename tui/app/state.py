@@ -66,7 +66,9 @@ class AppState:
     active: ActiveTilt | None = None
     funding_history: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
     price_history: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
-    spread_samples: deque[tuple[datetime, float]] = field(default_factory=lambda: deque(maxlen=4000))
+    spread_samples: deque[tuple[datetime, float]] = field(
+        default_factory=lambda: deque(maxlen=4000)
+    )
     alerted: set[str] = field(default_factory=set)
     dirty_quotes: bool = False
     dirty_holdings: bool = False
@@ -119,7 +121,9 @@ class AppState:
             return set(self.markets) | set(self.quotes)
         wall = wall_now()
         return {
-            s for s, q in self.quotes.items() if (wall - q.received_at).total_seconds() > STALE_AFTER_S
+            s
+            for s, q in self.quotes.items()
+            if (wall - q.received_at).total_seconds() > STALE_AFTER_S
         }
 
     def stale_assets(self, now: datetime | None = None) -> set[str]:
@@ -214,8 +218,10 @@ class AppState:
         prices = self.prices()
         if pair[0] in prices and pair[1] in prices and prices[pair[1]]:
             ratio = prices[pair[0]] / prices[pair[1]]
-            if not self.spread_samples or self.spread_samples[-1][1] != ratio or (
-                (now - self.spread_samples[-1][0]).total_seconds() > 60
+            if (
+                not self.spread_samples
+                or self.spread_samples[-1][1] != ratio
+                or ((now - self.spread_samples[-1][0]).total_seconds() > 60)
             ):
                 self.spread_samples.append((now, ratio))
 
@@ -230,7 +236,9 @@ class AppState:
         long_sym, short_sym = self._perp(long), self._perp(short)
         if long_sym and short_sym:
             shorts = dict(self.price_history.get(short_sym, []))
-            points = [(t, p / shorts[t]) for t, p in self.price_history.get(long_sym, []) if shorts.get(t)]
+            points = [
+                (t, p / shorts[t]) for t, p in self.price_history.get(long_sym, []) if shorts.get(t)
+            ]
         live = [pt for pt in self.spread_samples if not points or pt[0] > points[-1][0]]
         points += live
         stale = bool({long_sym, short_sym} & self.stale_symbols(now))
@@ -251,7 +259,11 @@ class AppState:
         if market is None or symbol is None:
             return "", []
         quote = self.quotes.get(symbol)
-        interval = (quote.funding_interval_hours if quote else None) or market.funding_interval_hours or 8.0
+        interval = (
+            (quote.funding_interval_hours if quote else None)
+            or market.funding_interval_hours
+            or 8.0
+        )
         factor = 365.0 * 24.0 / interval
         return symbol, [(t, r * factor) for t, r in self.funding_history.get(symbol, [])]
 

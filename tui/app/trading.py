@@ -31,9 +31,16 @@ class OrdersFilled(Message):
     """The executor answered: fills (possibly fewer than the orders) or an error."""
 
     def __init__(
-        self, tilt_id: str, plan: Plan, intents: list[Any], fills: list[Any], error: str = ""
+        self,
+        tilt_id: str,
+        plan: Plan | None,
+        intents: list[Any],
+        fills: list[Any],
+        error: str = "",
+        purpose: str = "open",
     ) -> None:
         super().__init__()
+        self.purpose = purpose
         self.tilt_id = tilt_id
         self.plan = plan
         self.intents = intents
@@ -82,38 +89,60 @@ class TradingMixin:
             f" · gross {fmt.usd(t.gross_notional_usd)} · margin {fmt.usd(t.margin_usd)}"
             f" · fees {fmt.usd_auto(t.fees_usd)} · carry {fmt.usd_auto(t.carry_usd, signed=True)}"
         )
+        self.review_orders(tilt_id, plan, intents, plan.warnings, summary, blocked, "open")
+
+    def review_orders(  # type: ignore[misc]
+        self: PortingAlphaApp,
+        tilt_id: str,
+        plan: Plan | None,
+        intents: list[Any],
+        warnings: Sequence[str],
+        summary: str,
+        blocked: str,
+        purpose: str,
+    ) -> None:
+        """Audit the proposal, show the confirm modal, send only on ``y``."""
         self.store.audit(
-            "proposal", summary, tilt_id=tilt_id,
-            orders=len(intents), warnings=len(plan.warnings), blocked=blocked,
+            "proposal",
+            summary,
+            tilt_id=tilt_id,
+            orders=len(intents),
+            warnings=len(warnings),
+            blocked=blocked,
+            purpose=purpose,
         )
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
                 self.store.audit("confirm", f"{len(intents)} orders confirmed", tilt_id=tilt_id)
-                self.execute_orders(tilt_id, plan, intents)
+                self.execute_orders(tilt_id, plan, intents, purpose)
             else:
                 self.store.audit("info", "confirmation backed out; nothing sent", tilt_id=tilt_id)
 
         self.push_screen(
-            ConfirmOrders(intents, plan.warnings, mode=self.state.mode, summary=summary, blocked=blocked),
+            ConfirmOrders(
+                intents, warnings, mode=self.state.mode, summary=summary, blocked=blocked
+            ),
             done,
         )
 
     @work(exclusive=True, group="orders", exit_on_error=False)
-    async def execute_orders(
-        self: PortingAlphaApp, tilt_id: str, plan: Plan, intents: list[Any]  # type: ignore[misc]
+    async def execute_orders(  # type: ignore[misc]
+        self: PortingAlphaApp, tilt_id: str, plan: Plan | None, intents: list[Any], purpose: str
     ) -> None:
         """Send the confirmed orders to the paper executor; post what came back."""
         try:
             from tui.app.fallbacks import executor
 
-            paper = executor(self.store, self.state.venue, self.state.markets)
-            result = paper.execute(intents, dict(self.state.quotes))
+            if self.paper is None:
+                self.paper = executor(self.store, self.state.venue, self.state.markets, self.clock)
+            result = self.paper.execute(intents, dict(self.state.quotes))
             fills = list(await result if inspect.isawaitable(result) else result)
         except Exception as exc:  # the executor's error is shown, never swallowed
-            self.post_message(OrdersFilled(tilt_id, plan, intents, [], f"{type(exc).__name__}: {exc}"))
+            error = f"{type(exc).__name__}: {exc}"
+            self.post_message(OrdersFilled(tilt_id, plan, intents, [], error, purpose))
             return
-        self.post_message(OrdersFilled(tilt_id, plan, intents, fills))
+        self.post_message(OrdersFilled(tilt_id, plan, intents, fills, purpose=purpose))
 
     def on_orders_filled(self: PortingAlphaApp, message: OrdersFilled) -> None:  # type: ignore[misc]
         """Record fills and make the tilt active."""
@@ -125,21 +154,46 @@ class TradingMixin:
         positions = positions_from_fills(message.fills, self.state.markets)
         for fill in message.fills:
             self.store.audit(
-                "fill", f"{_get(fill, 'side')} {_get(fill, 'amount')} {_get(fill, 'symbol')} "
-                f"@ {_get(fill, 'price')}", tilt_id=message.tilt_id,
+                "fill",
+                f"{_get(fill, 'side')} {_get(fill, 'amount')} {_get(fill, 'symbol')} "
+                f"@ {_get(fill, 'price')}",
+                tilt_id=message.tilt_id,
             )
-        if self.state.tilt is None:
+        if message.purpose == "close":
+            self.store.audit("close", f"tilt {message.tilt_id} unwound", tilt_id=message.tilt_id)
+            record_tilt(self.store, self.state.active, "closed", now)
+            self.state.active = None
+            self.state.alerted.clear()
+            self.query_one(LegsPane).border_title = "Proposed legs"
+            self.notify(f"tilt {message.tilt_id} closed", title="Unwound", timeout=6)
+            self.plan_now()
+            self.render_all()
+            return
+        if self.state.tilt is None or message.plan is None:
             return
         pair = self.state.pair()
         prices = self.state.prices()
-        entry_spread = prices[pair[0]] / prices[pair[1]] if pair and pair[1] in prices and pair[0] in prices else None
+        entry_spread = (
+            prices[pair[0]] / prices[pair[1]]
+            if pair and pair[1] in prices and pair[0] in prices
+            else None
+        )
         self.state.active = ActiveTilt(
-            tilt_id=message.tilt_id, spec=self.state.tilt, plan=message.plan, entered_at=now,
-            fills=list(message.fills), positions=positions, entry_spread=entry_spread, pair=pair,
+            tilt_id=message.tilt_id,
+            spec=self.state.tilt,
+            plan=message.plan,
+            entered_at=now,
+            fills=list(message.fills),
+            positions=positions,
+            entry_spread=entry_spread,
+            pair=pair,
         )
         self.state.spread_samples.clear()
+        record_tilt(self.store, self.state.active, "active", now)
         self.notify(
-            f"{len(message.fills)} fills · tilt {message.tilt_id} is active", title="Filled", timeout=6
+            f"{len(message.fills)} fills · tilt {message.tilt_id} is active",
+            title="Filled",
+            timeout=6,
         )
         self.plan_now()
         self.render_all()
@@ -150,17 +204,31 @@ class TradingMixin:
         if plan is None:
             self.notify("Nothing to discard.", severity="warning")
             return
-        self.store.audit("discard", f"proposal of {len(plan.legs)} legs discarded", legs=len(plan.legs))
+        self.store.audit(
+            "discard", f"proposal of {len(plan.legs)} legs discarded", legs=len(plan.legs)
+        )
         self.state.discarded = True
         self.plan_now()
         self.notify("Proposal discarded; nothing was sent.")
 
     def action_unwind(self: PortingAlphaApp) -> None:  # type: ignore[misc]
         """Propose closing the active tilt (the user still confirms)."""
-        if self.state.active is None:
+        active = self.state.active
+        if active is None:
             self.notify("No active tilt to unwind.", severity="warning")
             return
-        self.notify("Unwinding needs the closing orders of the engine (not wired yet).", severity="warning")
+        from tui.core.orders import closing_orders
+
+        contracts = {}
+        for symbol, qty, _entry in active.positions.values():
+            market = self.state.markets.get(symbol)
+            contracts[symbol] = qty / (market.contract_size if market is not None else 1.0)
+        intents = closing_orders(contracts, self.state.markets, active.tilt_id, self.state.quotes)
+        blocked = "" if intents else "nothing left to close"
+        if not blocked and self.state.feed_state in ("offline", "stale"):
+            blocked = f"the venue is {self.state.feed_state}; prices are not live"
+        summary = f"Unwind tilt {active.tilt_id}: reduce-only orders that flatten its legs"
+        self.review_orders(active.tilt_id, None, intents, [], summary, blocked, "close")
 
     def render_active(self: PortingAlphaApp, now: datetime) -> None:  # type: ignore[misc]
         """Refresh the active tilt's watch (P&L, funding so far, spread, stop, time left)."""
@@ -178,13 +246,40 @@ class TradingMixin:
                 self.notify(alert, title="Active tilt", severity="warning", timeout=10)
 
 
+def record_tilt(store: Any, active: ActiveTilt | None, status: str, now: datetime) -> None:
+    """Upsert the tilt's row in the store's ``tilts`` table (when the store has one)."""
+    upsert = getattr(store, "upsert", None)
+    if active is None or upsert is None:
+        return
+    row = {
+        "tilt_id": active.tilt_id,
+        "created_at": active.entered_at,
+        "status": status,
+        "venue": active.plan.venue,
+        "spec_json": active.spec.model_dump_json(),
+        "base_usd": active.plan.base_usd,
+        "window_days": active.spec.window_days,
+        "leverage": active.spec.leverage,
+        "entry_at": active.entered_at,
+        "closed_at": now if status == "closed" else None,
+    }
+    try:
+        upsert("tilts", [row])
+    except Exception as exc:  # a store problem is reported, never fatal to the watch
+        store.audit(
+            "error", f"could not record tilt {active.tilt_id}: {exc}", tilt_id=active.tilt_id
+        )
+
+
 def _get(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
 
 
-def positions_from_fills(fills: Sequence[Any], markets: dict[str, Any]) -> dict[str, tuple[str, float, float]]:
+def positions_from_fills(
+    fills: Sequence[Any], markets: dict[str, Any]
+) -> dict[str, tuple[str, float, float]]:
     """asset → (symbol, signed base quantity, average price) from the fills."""
     out: dict[str, tuple[str, float, float]] = {}
     for fill in fills:

@@ -40,7 +40,9 @@ def order_rows(orders: Sequence[Any]) -> list[Row]:
                 Cell(o.side, "gain" if o.side == "buy" else "loss"),
                 str(getattr(o, "type", "market")),
                 str(o.amount),
-                fmt.price(o.price) if isinstance(o.price, int | float) else str(o.price or "market"),
+                fmt.price(o.price)
+                if isinstance(o.price, int | float)
+                else str(o.price or "market"),
                 "yes" if getattr(o, "reduce_only", False) else "no",
                 str(getattr(o, "client_order_id", "")),
             ),

@@ -81,7 +81,9 @@ class HoldingForm(ModalScreen[HoldingEdit | None]):
                 ("asset", "Asset", self.asset or "", AssetName()),
                 ("quantity", "Quantity", _num(self.quantity), NumberField("quantity", minimum=0)),
                 (
-                    "strategic", "SAA target %", _num(self.strategic),
+                    "strategic",
+                    "SAA target %",
+                    _num(self.strategic),
                     NumberField("SAA target", minimum=0, maximum=100, optional=True),
                 ),
             ):

@@ -78,9 +78,16 @@ def holdings_rows(
         Row(
             "__total__",
             cells(
-                "Total", "", "", fmt.usd(total), "100%" if total else fmt.DASH, "", "",
+                "Total",
+                "",
+                "",
+                fmt.usd(total),
+                "100%" if total else fmt.DASH,
+                "",
+                "",
                 fmt.usd(total_overlay, signed=True) if total_overlay else fmt.DASH,
-                fmt.usd(total_effective), fmt.pct(total_effective / total if total else None),
+                fmt.usd(total_effective),
+                fmt.pct(total_effective / total if total else None),
             ),
             tone="total",
         )

@@ -35,7 +35,9 @@ def leg_row(leg: Leg) -> Row:
     status = STATUS_WORDS.get(leg.status, leg.status)
     if leg.reason:
         status = f"{status}: {leg.reason}"
-    tone = None if leg.status == "ok" else ("caution" if leg.status == "below_minimum" else "blocked")
+    tone = (
+        None if leg.status == "ok" else ("caution" if leg.status == "below_minimum" else "blocked")
+    )
     return Row(
         f"{leg.asset}:{leg.symbol}",
         cells(
@@ -66,9 +68,16 @@ def plan_rows(plan: Plan) -> list[Row]:
         Row(
             "__total__",
             cells(
-                "Total", f"{len(plan.sendable())} of {len(plan.legs)} legs to send", "", "", "",
-                fmt.usd(t.net_notional_usd, signed=True), "", fmt.usd(t.margin_usd),
-                fmt.usd_auto(t.fees_usd), fmt.usd_auto(t.carry_usd, signed=True),
+                "Total",
+                f"{len(plan.sendable())} of {len(plan.legs)} legs to send",
+                "",
+                "",
+                "",
+                fmt.usd(t.net_notional_usd, signed=True),
+                "",
+                fmt.usd(t.margin_usd),
+                fmt.usd_auto(t.fees_usd),
+                fmt.usd_auto(t.carry_usd, signed=True),
             ),
             tone="total",
         )
@@ -117,7 +126,9 @@ class LegsPane(Vertical):
         table.display = True
         empty.display = False
         table.set_rows(plan_rows(plan))
-        self.border_subtitle = f"as of {plan.as_of:%H:%M:%S} · {plan.window_days:g} d at {plan.leverage:g}×"
+        self.border_subtitle = (
+            f"as of {plan.as_of:%H:%M:%S} · {plan.window_days:g} d at {plan.leverage:g}×"
+        )
         t = plan.totals
         self.query_one("#totals", Static).update(
             f"Net notional {fmt.usd(t.net_notional_usd, signed=True)} · gross "

@@ -87,12 +87,18 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("window", "Window", "days", NumberField("window", above=0, maximum=3650)),
     FieldSpec("leverage", "Leverage", "×", NumberField("leverage", above=0, maximum=125)),
     FieldSpec(
-        "stop-loss", "Stop loss", "% base",
-        NumberField("max loss", above=0, maximum=100, optional=True), "none",
+        "stop-loss",
+        "Stop loss",
+        "% base",
+        NumberField("max loss", above=0, maximum=100, optional=True),
+        "none",
     ),
     FieldSpec(
-        "stop-spread", "Stop spread", "% move",
-        NumberField("spread move", above=0, maximum=100, optional=True), "none",
+        "stop-spread",
+        "Stop spread",
+        "% move",
+        NumberField("spread move", above=0, maximum=100, optional=True),
+        "none",
     ),
 )
 
@@ -269,7 +275,9 @@ class TiltBuilder(Vertical):
             if number is not None:
                 targets[asset] = number / 100.0
             choice = choices.get(asset, "auto")
-            instruments[asset] = cast(InstrumentChoice, choice if choice in ("perp", "future") else "auto")
+            instruments[asset] = cast(
+                InstrumentChoice, choice if choice in ("perp", "future") else "auto"
+            )
         if not targets:
             return None, ["enter a tactical target for at least one asset"]
         stop_loss = parse_number(self._value("stop-loss"))
