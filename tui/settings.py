@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     """REST poll period of the feeds."""
     slippage_bps: float = 0.0
     """Extra slippage the paper executor adds beyond the bid/ask."""
+    watchlist: list[str] = Field(default_factory=list)
+    """Assets whose feeds run besides the portfolio's and the tilt's (e.g. ``["SOL", "BNB"]``)."""
 
     @classmethod
     def settings_customise_sources(

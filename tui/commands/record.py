@@ -117,6 +117,7 @@ def run(args: Any) -> int:
         else:
             portfolio = load_portfolio(args.portfolio or sample_portfolio_path())
             assets = portfolio.risk_assets()
+            assets += [a.upper() for a in args.settings.watchlist if a.upper() not in assets]
         return asyncio.run(record(args, assets))
     except InputError as err:
         return fail(str(err))
