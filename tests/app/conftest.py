@@ -30,7 +30,9 @@ def still_scenario(tmp_path: Path) -> Path:
     return path
 
 
-def make_app(data_dir: Path, scenario: Path, *, theme: str = "porting-dark", **options: Any) -> PortingAlphaApp:
+def make_app(
+    data_dir: Path, scenario: Path, *, theme: str = "porting-dark", **options: Any
+) -> PortingAlphaApp:
     """The demo app on ``scenario`` with a fixed clock and its own data directory."""
     launch = LaunchOptions(demo=True, scenario=scenario, data_dir=data_dir, theme=theme, **options)
     return PortingAlphaApp(launch, clock=lambda: FIXED_NOW)
@@ -64,11 +66,12 @@ async def market_ready(pilot: Pilot[Any], *, freeze: bool = True) -> None:
     s = app.state
     await wait_for(
         pilot,
-        lambda: len(s.markets) >= 4
-        and all(sym in s.quotes for sym in s.markets)
-        and len(s.price_history) >= 2
-        and len(s.funding_history) >= 2
-        and s.plan is not None,
+        lambda: (
+            len(s.markets) >= 4
+            and all(sym in s.quotes for sym in s.markets)
+            and s.history_complete()
+            and s.plan is not None
+        ),
     )
     if freeze:
         app.workers.cancel_group(app, "feeds")

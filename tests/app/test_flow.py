@@ -130,7 +130,8 @@ async def test_build_confirm_fill_and_watch(app_factory: AppFactory) -> None:
         orders = modal.query_one("#orders", RowTable).rows
         # auto picks the cheaper carry: the BTC perp (short earns funding), the ETH future.
         assert [(r.cells[0].text, r.cells[1].text) for r in orders] == [
-            (legs["BTC"].symbol, "sell"), (legs["ETH"].symbol, "buy"),
+            (legs["BTC"].symbol, "sell"),
+            (legs["ETH"].symbol, "buy"),
         ]
         assert [r.cells[3].text for r in orders] == [legs["BTC"].amount, legs["ETH"].amount]
         await pilot.press("y")
@@ -140,7 +141,8 @@ async def test_build_confirm_fill_and_watch(app_factory: AppFactory) -> None:
         active = app.state.active
         assert active is not None
         assert {a: round(q, 6) for a, (_, q, _) in active.positions.items()} == {
-            "BTC": -float(legs["BTC"].amount), "ETH": float(legs["ETH"].amount),
+            "BTC": -float(legs["BTC"].amount),
+            "ETH": float(legs["ETH"].amount),
         }
         overlay = app.state.overlay()
         assert round(overlay["BTC"]) == -19_000

@@ -29,7 +29,7 @@ from tui.app.modals.holding_form import HoldingEdit, HoldingForm
 from tui.app.modals.path_prompt import PathPrompt
 from tui.app.state import AppState, connection_words
 from tui.app.themes import VARIABLE_DEFAULTS, load_themes
-from tui.app.trading import TradingMixin
+from tui.app.trading import TradingMixin, new_tilt_id
 from tui.app.widgets.active_tilt import ActiveTiltPanel
 from tui.app.widgets.feeds import FeedsPane
 from tui.app.widgets.header import AppHeader
@@ -96,6 +96,8 @@ class PortingAlphaApp(TradingMixin, App[int]):
         self._initial_portfolio = portfolio
         self.session: Any = None
         self.sim: Any = None
+        self.tilt_id_factory: Callable[[datetime], str] = new_tilt_id
+        """Makes tilt ids (tests pin it so snapshots are stable)."""
         self.paper: Any = None
         """The paper executor, created on the first confirmed order."""
         self._plan_timer: Timer | None = None

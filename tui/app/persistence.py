@@ -62,7 +62,7 @@ class MemoryStore:
 def open_store(data_dir: Path) -> tuple[Any, str | None]:
     """The real store under ``data_dir``, or a `MemoryStore` and the reason it was not used."""
     try:
-        from tui.store import Store  # type: ignore[attr-defined]
+        from tui.store import Store
 
         store = Store.open(data_dir)
     except Exception as exc:  # the app must open even when the store cannot
@@ -95,7 +95,7 @@ def save_portfolio(store: Any, portfolio: Portfolio, now: datetime) -> None:
         return
     import polars as pl
 
-    from tui.store.schemas import SPECS  # type: ignore[import-not-found]
+    from tui.store.schemas import SPECS
 
     holdings = pl.DataFrame(
         {

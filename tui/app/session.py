@@ -55,7 +55,7 @@ async def open_session(
     """(session, simulator or ``None``): the session is ready to ``run``."""
     sim = await start_sim(options) if options.demo else None
     if factory is None:
-        from tui.engine.session import MarketSession  # type: ignore[import-not-found]
+        from tui.engine.session import MarketSession
 
         factory = MarketSession
     venue = "binanceusdm" if options.demo else options.venue

@@ -204,6 +204,13 @@ class AppState:
         risk = [a for a in self.risk_assets() if a not in STABLECOINS]
         return (risk[1], risk[0]) if len(risk) >= 2 else None
 
+    def history_complete(self) -> bool:
+        """Whether every followed perpetual has its price and funding history."""
+        perps = [s for s, m in self.markets.items() if m.instrument == "perp"]
+        return bool(perps) and all(
+            s in self.price_history and s in self.funding_history for s in perps
+        )
+
     def _perp(self, asset: str) -> str | None:
         for symbol, market in self.markets.items():
             if market.base == asset and market.instrument == "perp":
@@ -244,9 +251,13 @@ class AppState:
         stale = bool({long_sym, short_sym} & self.stale_symbols(now))
         label = f"{long}/{short}"
         if self.active is not None and self.active.entry_spread:
-            points = [pt for pt in points if pt[0] >= self.active.entered_at] or points[-1:]
+            since = [pt for pt in points if pt[0] >= self.active.entered_at]
             move = points[-1][1] / self.active.entry_spread - 1.0 if points else None
-            label += f" since entry {fmt.pct(move, decimals=2, signed=True)}"
+            if len(since) >= 2:
+                points = since
+                label += f" since entry {fmt.pct(move, decimals=2, signed=True)}"
+            else:  # just entered: show the recent history until the tilt has its own
+                label += f" (just entered, {fmt.pct(move, decimals=2, signed=True)})"
         return label, points, stale
 
     def funding_series(self, symbol: str | None) -> tuple[str, list[tuple[datetime, float]]]:

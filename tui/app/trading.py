@@ -79,7 +79,7 @@ class TradingMixin:
             return
         from tui.app.fallbacks import order_intents
 
-        tilt_id = new_tilt_id(self.clock())
+        tilt_id = self.tilt_id_factory(self.clock())
         intents = order_intents(plan, tilt_id)
         blocked = confirm_blockers(self, plan)
         t = plan.totals
@@ -127,7 +127,7 @@ class TradingMixin:
         )
 
     @work(exclusive=True, group="orders", exit_on_error=False)
-    async def execute_orders(  # type: ignore[misc]
+    async def execute_orders(
         self: PortingAlphaApp, tilt_id: str, plan: Plan | None, intents: list[Any], purpose: str
     ) -> None:
         """Send the confirmed orders to the paper executor; post what came back."""

@@ -64,8 +64,8 @@ class PathPrompt(ModalScreen[Path | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         """Say why a path will not do."""
         result = event.validation_result
-        ok = result is None or result.is_valid
-        self.query_one("#reason", Label).update("" if ok else result.failure_descriptions[0])
+        reason = "" if result is None or result.is_valid else result.failure_descriptions[0]
+        self.query_one("#reason", Label).update(reason)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Accept a valid path."""

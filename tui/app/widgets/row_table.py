@@ -23,8 +23,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Tone = Literal["gain", "loss", "stale", "caution", "muted", "strong", "blocked", "total"]
-"""Names of the table's component classes that colour a cell or a row."""
+Tone = str
+"""Name of a component class that colours a cell or a row: gain, loss, stale, caution,
+muted, strong, blocked or total."""
 
 
 @dataclass(frozen=True)

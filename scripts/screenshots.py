@@ -1,0 +1,124 @@
+"""Write SVG screenshots of the running app to ``screenshots/`` (for the README).
+
+Runs the app headless on the simulated exchange (frozen scenario, its clock stopped) at
+160×48: the main screen, the confirm modal, an active tilt, and the main screen in the
+light theme. Usage: ``python scripts/screenshots.py [--out screenshots]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tui.app.app import PortingAlphaApp
+from tui.app.modals.confirm import ConfirmOrders
+from tui.settings import LaunchOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+FROZEN = ROOT / "tui" / "sim" / "scenarios" / "frozen.toml"
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
+SIZE = (160, 48)
+
+
+async def _until(pilot: Any, check: Callable[[], bool], timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not check():
+        if loop.time() > end:
+            raise TimeoutError("the app did not get there in time")
+        await pilot.pause(0.1)
+
+
+async def _ready(pilot: Any) -> None:
+    app: PortingAlphaApp = pilot.app
+    s = app.state
+    await _until(
+        pilot,
+        lambda: (
+            len(s.markets) >= 4
+            and all(sym in s.quotes for sym in s.markets)
+            and s.history_complete()
+            and s.plan is not None
+        ),
+    )
+    # Freeze what is shown: stop the feeds so nothing moves between the shots.
+    app.workers.cancel_group(app, "feeds")
+    await pilot.pause(0.2)
+    s.feed_state, s.feeds, s.last_quote_at = "live", {}, None
+    app.tick_clock()
+    app.render_all()
+    await pilot.pause(0.3)
+
+
+async def _type(pilot: Any, selector: str, text: str) -> None:
+    field = pilot.app.screen.query_one(selector)
+    field.focus()
+    field.value = ""
+    await pilot.press(*list(text))
+    await pilot.pause(0.2)
+
+
+async def shoot(out: Path, scenario: Path, data_dir: Path, theme: str, names: list[str]) -> None:
+    """Run one app session and save the screens named in ``names``."""
+    options = LaunchOptions(demo=True, scenario=scenario, data_dir=data_dir, theme=theme)
+    app = PortingAlphaApp(options, clock=lambda: NOW)
+    app.tilt_id_factory = lambda _now: "T20260105-0000-demo"
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await _type(pilot, "#target-BTC", "40")
+        await _type(pilot, "#target-ETH", "60")
+        await _type(pilot, "#field-leverage", "5")
+        await _type(pilot, "#field-stop-loss", "2")
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        app.save_screenshot(names[0], str(out))
+        if len(names) == 1:
+            return
+        await pilot.press("c")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmOrders))
+        await pilot.pause(0.3)
+        app.save_screenshot(names[1], str(out))
+        await pilot.press("y")
+        await _until(pilot, lambda: app.state.active is not None)
+        await pilot.pause(0.8)
+        app.clear_notifications()
+        await pilot.pause(0.3)
+        app.save_screenshot(names[2], str(out))
+
+
+def main() -> int:
+    """Write the four screenshots."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = Path(tmp) / "still.toml"
+        scenario.write_text(
+            FROZEN.read_text(encoding="utf-8").replace("speed = 1.0", "speed = 0.0"),
+            encoding="utf-8",
+        )
+        asyncio.run(
+            shoot(
+                args.out,
+                scenario,
+                Path(tmp) / "dark",
+                "porting-dark",
+                ["main.svg", "confirm.svg", "active-tilt.svg"],
+            )
+        )
+        asyncio.run(
+            shoot(args.out, scenario, Path(tmp) / "light", "porting-light", ["main-light.svg"])
+        )
+    for name in ("main.svg", "confirm.svg", "active-tilt.svg", "main-light.svg"):
+        print(args.out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Snapshots of the main screen, the confirm modal and an active tilt, in both themes.
+
+Fixed terminal (160×48), the frozen scenario with its clock stopped, a fixed app clock and a
+pinned tilt id: every run draws the same screen. Update with ``pytest --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.app.conftest import make_app, market_ready, set_field, wait_for
+from tui.app.modals.confirm import ConfirmOrders
+
+SIZE = (160, 48)
+THEMES = ["porting-dark", "porting-light"]
+
+
+async def _tilt(pilot: Pilot[Any]) -> None:
+    await market_ready(pilot)
+    await set_field(pilot, "#target-BTC", "40")
+    await set_field(pilot, "#target-ETH", "60")
+    await set_field(pilot, "#field-leverage", "5")
+    await set_field(pilot, "#field-stop-loss", "2")
+    await pilot.press("enter")
+    await pilot.pause(0.4)
+
+
+async def _confirm(pilot: Pilot[Any]) -> None:
+    await _tilt(pilot)
+    await pilot.press("c")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmOrders))
+    await pilot.pause(0.3)
+
+
+async def _active(pilot: Pilot[Any]) -> None:
+    await _confirm(pilot)
+    await pilot.press("y")
+    await wait_for(pilot, lambda: pilot.app.state.active is not None)  # type: ignore[attr-defined]
+    pilot.app.clear_notifications()
+    await pilot.pause(0.6)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+class TestScreens:
+    """The three screens a user sees most, per theme."""
+
+    def _app(self, tmp_path: Path, still_scenario: Path, theme: str) -> Any:
+        app = make_app(tmp_path / "data", still_scenario, theme=theme)
+        app.tilt_id_factory = lambda _now: "T20260105-0000-snap"
+        return app
+
+    def test_main(
+        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str
+    ) -> None:
+        app = self._app(tmp_path, still_scenario, theme)
+        assert snap_compare(app, terminal_size=SIZE, run_before=market_ready)
+
+    def test_confirm_modal(
+        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str
+    ) -> None:
+        app = self._app(tmp_path, still_scenario, theme)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_confirm)
+
+    def test_active_tilt(
+        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str
+    ) -> None:
+        app = self._app(tmp_path, still_scenario, theme)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_active)
