@@ -59,7 +59,7 @@ def wall_clock() -> datetime:
 class PortingAlphaApp(TradingMixin, App[int]):
     """Holdings, tilt builder, proposed legs and live feeds over one venue (or the simulator)."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "Porting Alpha"
     ENABLE_COMMAND_PALETTE = True
 
@@ -142,8 +142,13 @@ class PortingAlphaApp(TradingMixin, App[int]):
         for note in self._startup_notes:
             self.notify(note, severity="warning", timeout=8)
         self.query_one("#holdings-table", RowTable).focus()
-        # The session imports ccxt (≈ 0.8 s): start it only once the first frame is out.
-        self.call_after_refresh(self.run_feeds)
+        # The store imports polars (≈ 0.25 s) and the session ccxt (≈ 0.8 s): both wait
+        # until the first frame is out.
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self._open_store()
+        self.run_feeds()
 
     def on_resize(self, event: Resize) -> None:
         """Stack the panes on narrow terminals (80×24 stays usable)."""
@@ -293,23 +298,40 @@ class PortingAlphaApp(TradingMixin, App[int]):
     # -- portfolio ------------------------------------------------------------------------
 
     def _open_store_and_portfolio(self) -> None:
-        from tui.app.persistence import load_saved_portfolio, open_store
+        """The portfolio to show first: given, ``--portfolio``, else the sample (the saved
+        one replaces the sample once the store is open, see `_open_store`)."""
         from tui.core.portfolio import load_portfolio, sample_portfolio_path
 
-        if self.store is None:
-            self.store, problem = open_store(self.options.data_dir)
-            if problem:
-                self._startup_notes.append(problem)
-        self._startup_notes += list(getattr(self.store, "problems", []) or [])
         portfolio = self._initial_portfolio
         if portfolio is None and self.options.portfolio is not None:
             portfolio = self._try_load(lambda: load_portfolio(Path(self.options.portfolio or "")))
-        if portfolio is None:
-            portfolio = self._try_load(lambda: load_saved_portfolio(self.store))
+        self._portfolio_given = portfolio is not None
         if portfolio is None:
             portfolio = self._try_load(lambda: load_portfolio(sample_portfolio_path()))
         self.state.portfolio = portfolio or Portfolio(holdings={})
+
+    def _open_store(self) -> None:
+        """Open the store; use its saved portfolio unless one was given; save what is shown."""
+        from tui.app.persistence import load_saved_portfolio, open_store
+
+        notes: list[str] = []
+        if self.store is None:
+            self.store, problem = open_store(self.options.data_dir)
+            if problem:
+                notes.append(problem)
+        notes += list(getattr(self.store, "problems", []) or [])
+        saved = (
+            None
+            if self._portfolio_given
+            else self._try_load(lambda: load_saved_portfolio(self.store))
+        )
+        if saved is not None and saved != self.state.portfolio:
+            self.state.portfolio = saved
+            self._prefill_builder()
+            self.render_all()
         self._persist_portfolio()
+        for note in notes:
+            self.notify(note, severity="warning", timeout=8)
 
     def _try_load(self, loader: Callable[[], Portfolio | None]) -> Portfolio | None:
         try:
