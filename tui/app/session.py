@@ -60,10 +60,20 @@ async def open_session(
         factory = MarketSession
     venue = "binanceusdm" if options.demo else options.venue
     from tui.app.persistence import MemoryStore
+    from tui.engine.venues import SIM_CREDENTIALS
 
     # The session records quotes into the real store only; the stand-in has no series tables.
     recorder_store = None if isinstance(store, MemoryStore) else store
+    # The simulator accepts its demo keys: with them the session reads the leverage caps
+    # (Binance publishes them only to API keys). Live keys are never read here.
+    credentials = SIM_CREDENTIALS if options.demo else None
+    poll = float(options.settings.get("poll_seconds", 2.0))
     session = factory(
-        venue, sim_url=sim.url if sim else None, assets=list(assets), store=recorder_store
+        venue,
+        sim_url=sim.url if sim else None,
+        assets=list(assets),
+        store=recorder_store,
+        credentials=credentials,
+        poll_seconds=poll,
     )
     return session, sim

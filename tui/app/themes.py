@@ -1,4 +1,4 @@
-"""Themes from ``themes/*.toml``, loaded at start into `textual.theme.Theme`.
+"""Themes from ``tui/themes/*.toml``, loaded at start into `textual.theme.Theme`.
 
 Colours live in those files only; the .tcss uses theme variables (``$gain``, ``$loss``,
 ``$stale``, ``$caution`` and Textual's own). A theme file that cannot be read is skipped
@@ -13,8 +13,8 @@ from typing import Any
 
 from textual.theme import Theme
 
-#: The repository's ``themes/`` directory (the package is installed editable).
-THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
+#: ``tui/themes/``: shipped inside the package so an installed wheel has its themes too.
+THEMES_DIR = Path(__file__).resolve().parents[1] / "themes"
 
 #: Fallbacks for the custom variables, so Textual's built-in themes still parse our CSS.
 VARIABLE_DEFAULTS: dict[str, str] = {

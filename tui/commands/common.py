@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.engine.venues import SIM_VENUE, create_exchange
+from tui.engine.venues import SIM_CREDENTIALS, SIM_VENUE, create_exchange
 
 #: Exit code for bad input (a file, a flag, a value).
 EXIT_INPUT = 2
 #: Exit code when the venue could not be reached or answered with an error.
 EXIT_VENUE = 1
 
-#: Credentials the in-process simulator accepts; they never leave this machine.
-SIM_CREDENTIALS = {"apiKey": "demo-key", "secret": "demo-secret"}
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> int:

@@ -9,9 +9,10 @@ import sys
 import time
 from typing import Any
 
-from tui.commands.common import SIM_CREDENTIALS, fail
+from tui.commands.common import fail
 from tui.core.errors import InputError
 from tui.engine.events import EngineEvent, FeedStatus, QuotesUpdated
+from tui.engine.venues import SIM_CREDENTIALS
 
 
 class StatusLine:

@@ -184,6 +184,8 @@ class MarketSession:
                 health.ok()
                 attempt = 0
                 delay = self._period(name)
+                # While the stream carries the marks, polls are rarer: so is "fresh enough".
+                health.period = delay
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # ccxt's errors, and its parse failures on a garbled body

@@ -23,6 +23,9 @@ VENUE_OPTIONS: dict[str, dict[str, Any]] = {
 #: The venue the simulator imitates.
 SIM_VENUE = "binanceusdm"
 
+#: The keys the simulator accepts (its defaults); they never leave this machine.
+SIM_CREDENTIALS = {"apiKey": "demo-key", "secret": "demo-secret"}
+
 
 class VenueError(Exception):
     """A venue that cannot be opened (unknown id, ccxt missing the exchange)."""
