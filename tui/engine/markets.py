@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tui.core.models import MarketSpec
@@ -29,6 +29,28 @@ def parse_interval_hours(value: Any) -> float | None:
     return hours if hours > 0 else None
 
 
+def funding_interval_hours(entry: Mapping[str, Any]) -> float | None:
+    """The settlement interval of a ccxt funding-rate structure, in hours.
+
+    Where both settlement times are given (OKX) their gap *is* the interval, and it is read
+    first: ccxt maps only the usual gaps to ``"8h"``-style labels and passes any other gap
+    through as a bare millisecond string, which would read as hours. Otherwise ccxt's
+    ``interval`` (``"8h"``; Bybit's from the market's minutes; ``None`` on Binance).
+    """
+    upcoming = _int(entry.get("fundingTimestamp"))
+    after = _int(entry.get("nextFundingTimestamp"))
+    if upcoming is not None and after is not None and after > upcoming:
+        return (after - upcoming) / 3_600_000.0
+    return parse_interval_hours(entry.get("interval"))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def is_tradable_future(market: dict[str, Any]) -> bool:
     """A linear, active, USD-settled perpetual or dated future."""
     return (
@@ -45,8 +67,12 @@ async def load_market_specs(
     """Load markets (perps and dated futures of ``assets``, or all) as specs by symbol.
 
     Funding intervals come from ``fetch_funding_intervals`` where the venue has it (Binance
-    lists only the symbols that are not 8 h); leverage caps from ``fetch_leverage_tiers``
-    when the client holds API keys (Binance publishes them only privately).
+    lists only the symbols that are not 8 h), else from the market itself (Bybit's
+    ``info.fundingInterval``, minutes), else from one ``fetch_funding_rates`` call (OKX: the gap
+    between its two settlement times). Contract size, precision, limits and the leverage cap
+    come from the ccxt market (OKX amounts are contracts of ``contractSize`` base units);
+    leverage caps from ``fetch_leverage_tiers`` when the client holds API keys (Binance
+    publishes them only privately).
     """
     wanted = {a.upper() for a in assets} if assets is not None else None
     markets = await exchange.load_markets()
@@ -70,6 +96,13 @@ async def load_market_specs(
         if cap is not None:
             spec = spec.model_copy(update={"max_leverage": cap})
         specs[spec.symbol] = spec
+    unknown = [
+        s
+        for s, spec in specs.items()
+        if spec.instrument == "perp" and spec.funding_interval_hours is None
+    ]
+    for symbol, hours in (await _intervals_from_funding(exchange, unknown)).items():
+        specs[symbol] = specs[symbol].model_copy(update={"funding_interval_hours": hours})
     return specs
 
 
@@ -89,6 +122,27 @@ async def _funding_intervals(exchange: Any, perp_symbols: list[str]) -> dict[str
         # fundingInfo lists only adjusted symbols; Binance's standard interval is 8 h.
         for symbol in perp_symbols:
             out.setdefault(symbol, 8.0)
+    return out
+
+
+async def _intervals_from_funding(exchange: Any, perp_symbols: list[str]) -> dict[str, float]:
+    """Intervals of perps neither the venue's interval list nor the market states (OKX).
+
+    OKX publishes the interval only as the gap between the upcoming and the following
+    settlement in its funding-rate answer; one call covers every perp. A failure leaves the
+    intervals unknown (the quotes carry them too).
+    """
+    if not perp_symbols or not exchange.has.get("fetchFundingRates"):
+        return {}
+    try:
+        rates = await exchange.fetch_funding_rates(perp_symbols)
+    except Exception:  # ccxt's errors and parse failures: the interval stays unknown
+        return {}
+    out: dict[str, float] = {}
+    for symbol, entry in rates.items():
+        hours = funding_interval_hours(entry) if isinstance(entry, dict) else None
+        if symbol in perp_symbols and hours is not None:
+            out[symbol] = hours
     return out
 
 

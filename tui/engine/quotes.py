@@ -8,18 +8,24 @@ from typing import Any
 
 from tui.core.models import MarketSpec, Quote, utc_from_ms
 from tui.engine.errors import CCXT_ERRORS, BadResponse
-from tui.engine.markets import parse_interval_hours
+from tui.engine.markets import funding_interval_hours
 
 
 def quote_from_funding(entry: Mapping[str, Any], received_at: datetime) -> Quote:
-    """A `Quote` from a ccxt funding-rate structure (mark, index, rate, next settlement)."""
+    """A `Quote` from a ccxt funding-rate structure (mark, index, rate, next settlement).
+
+    ``fundingRate``/``fundingTimestamp`` are the upcoming settlement on every venue; the
+    ``nextFunding*`` fields are the period after it (OKX; empty on Binance and Bybit, and
+    OKX may leave its ``nextFundingRate`` empty too), so they never stand in for the rate.
+    OKX carries no mark or index here: `fetch_marks` fills them from other calls.
+    """
     return Quote(
         symbol=entry["symbol"],
         mark=_pos(entry.get("markPrice")),
         index=_pos(entry.get("indexPrice")),
         funding_rate=entry.get("fundingRate"),
         next_funding_time=utc_from_ms(entry.get("fundingTimestamp")),
-        funding_interval_hours=parse_interval_hours(entry.get("interval")),
+        funding_interval_hours=funding_interval_hours(entry),
         received_at=received_at,
     )
 
@@ -48,9 +54,12 @@ async def fetch_quotes(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[s
 
 
 async def fetch_marks(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[str, Quote]:
-    """Funding, mark and index of perps (one call), and marks of dated futures.
+    """Funding, mark and index of perps, and mark and index of dated futures.
 
-    A failure of the dated-future marks leaves them out; a failure of the perps' call raises.
+    The perps' funding call comes first and raises on failure. Its answer carries mark and
+    index on Binance and Bybit; what it lacks (OKX: both), and the dated futures' prices, come
+    from the mark price call (or, where the venue has none, its tickers), and OKX's index
+    from its index tickers. Those are secondary: a failure leaves the fields empty.
     """
     now = datetime.now(UTC)
     perps = [s for s, m in specs.items() if m.instrument == "perp"]
@@ -63,20 +72,74 @@ async def fetch_marks(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[st
                 quotes[symbol] = quote_from_funding(entry, now)
         if not quotes:
             raise BadResponse(f"{exchange.id}: the funding answer held none of the symbols asked")
-    if futures and exchange.has.get("fetchMarkPrices"):
-        try:
-            marks = await exchange.fetch_mark_prices(futures)
-        except Exception:  # secondary data: its absence is shown, not fatal
-            marks = {}
-        for symbol, ticker in marks.items():
-            if symbol in specs:
-                quotes[symbol] = Quote(
-                    symbol=symbol,
-                    mark=_pos(ticker.get("markPrice")) or _pos(ticker.get("last")),
-                    index=_pos(ticker.get("indexPrice")),
-                    received_at=now,
-                )
+    unpriced = [s for s in perps if s in quotes and quotes[s].mark is None]
+    # Perps and dated futures in separate calls: binanceusdm refuses a mix.
+    for group in (unpriced, futures):
+        for symbol, ticker in (await _mark_tickers(exchange, group)).items():
+            if symbol not in specs:
+                continue
+            prices = Quote(
+                symbol=symbol,
+                mark=_pos(ticker.get("markPrice")) or _pos(ticker.get("last")),
+                index=_pos(ticker.get("indexPrice")),
+                received_at=now,
+            )
+            quotes[symbol] = merge_quote(quotes.get(symbol), prices)
+    if exchange.id == "okx":
+        # Keyed on the venue: ccxt unifies no index-price call, and only OKX needs one.
+        await _fill_okx_index(exchange, quotes, now)
     return quotes
+
+
+async def _mark_tickers(exchange: Any, symbols: list[str]) -> dict[str, Any]:
+    """Mark prices of ``symbols`` as ccxt tickers, or ``{}`` when the venue cannot say.
+
+    ``fetch_mark_prices`` where the venue has it (Binance, OKX); otherwise its tickers, which
+    carry ``markPrice``/``indexPrice`` on Bybit.
+    """
+    if not symbols:
+        return {}
+    try:
+        if exchange.has.get("fetchMarkPrices"):
+            return dict(await exchange.fetch_mark_prices(symbols))
+        if exchange.has.get("fetchTickers"):
+            return dict(await exchange.fetch_tickers(symbols))
+    except Exception:  # secondary data: its absence is shown, not fatal
+        return {}
+    return {}
+
+
+async def _fill_okx_index(exchange: Any, quotes: dict[str, Quote], now: datetime) -> None:
+    """Fill the index (spot) price OKX leaves out of its funding, mark and ticker answers.
+
+    ccxt has no unified call for it, so this uses ccxt's implicit endpoint for OKX's
+    ``GET /api/v5/market/index-tickers`` (one call per quote currency; rows are keyed by the
+    underlying, ``BTC-USDT``, which the perp and the dated futures of BTC share).
+    """
+    missing = [s for s, q in quotes.items() if q.index is None]
+    underlyings: dict[str, list[str]] = {}
+    for symbol in missing:
+        market = exchange.markets.get(symbol) or {}
+        info = market.get("info") or {}
+        uly = info.get("uly") or info.get("instFamily")
+        if not uly:
+            uly = f"{market.get('baseId')}-{market.get('quoteId')}"
+        underlyings.setdefault(str(uly), []).append(symbol)
+    quote_ids = sorted({u.rsplit("-", 1)[-1] for u in underlyings})
+    for quote_id in quote_ids:
+        try:
+            response = await exchange.publicGetMarketIndexTickers({"quoteCcy": quote_id})
+        except Exception:  # secondary data: its absence is shown, not fatal
+            continue
+        rows = response.get("data") if isinstance(response, dict) else None
+        for row in rows if isinstance(rows, list) else []:
+            if not isinstance(row, dict):
+                continue
+            index = _pos(row.get("idxPx"))
+            for symbol in underlyings.get(str(row.get("instId")), []):
+                if index is not None:
+                    update = Quote(symbol=symbol, index=index, received_at=now)
+                    quotes[symbol] = merge_quote(quotes[symbol], update)
 
 
 async def fetch_books(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[str, Quote]:
