@@ -125,16 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _apply_settings(args: argparse.Namespace) -> None:
     """Fill unset options from the settings (config file and environment)."""
-    from pydantic import ValidationError
-
-    from tui.settings import Settings
+    from tui.settings import SettingsError, load_settings
 
     try:
-        settings = Settings()
-    except ValidationError as err:
-        from tui.core.errors import describe_validation_error
-
-        print(f"porting-alpha: {describe_validation_error(err, 'settings')}", file=sys.stderr)
+        settings = load_settings()
+    except SettingsError as err:
+        print(f"porting-alpha: {err}", file=sys.stderr)
         raise SystemExit(EXIT_INPUT) from None
     args.settings = settings
     defaults: dict[str, Any] = {

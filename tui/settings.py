@@ -6,18 +6,16 @@ Precedence, highest first: command-line flags, environment variables, the config
 
 from __future__ import annotations
 
+import json
+import os
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field
 
 APP_NAME = "porting-alpha"
 
@@ -32,10 +30,21 @@ def default_data_dir() -> Path:
     return Path(user_data_dir(APP_NAME))
 
 
-class Settings(BaseSettings):
-    """Settings read from the config file and ``PORTING_ALPHA_*`` environment variables."""
+ENV_PREFIX = "PORTING_ALPHA_"
 
-    model_config = SettingsConfigDict(env_prefix="PORTING_ALPHA_", extra="ignore")
+
+class SettingsError(ValueError):
+    """A config file or environment variable that cannot be used (one line)."""
+
+
+class Settings(BaseModel):
+    """Settings read from the config file and ``PORTING_ALPHA_*`` environment variables.
+
+    (Loaded by `load_settings` with tomllib and ``os.environ``: pydantic-settings would do the
+    same but costs ≈ 0.1 s of import on the path to the first frame.)
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     venue: str = "binanceusdm"
     """ccxt id of the live venue (binanceusdm, bybit, okx)."""
@@ -58,18 +67,42 @@ class Settings(BaseSettings):
     watchlist: list[str] = Field(default_factory=list)
     """Assets whose feeds run besides the portfolio's and the tilt's (e.g. ``["SOL", "BNB"]``)."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Flags (init) over environment over the TOML config file."""
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
-        return (init_settings, env_settings, toml)
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, overridden by the TOML config file, overridden by ``PORTING_ALPHA_*``.
+
+    Raises `SettingsError` naming the file or variable at fault.
+    """
+    path = path or config_path()
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise SettingsError(f"{path}: cannot read settings ({err})") from None
+    for name in Settings.model_fields:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        if name == "watchlist":
+            # A JSON list or a comma list: '["SOL","BNB"]' or 'SOL,BNB'.
+            try:
+                data[name] = json.loads(raw) if raw.strip().startswith("[") else raw.split(",")
+            except json.JSONDecodeError:
+                raise SettingsError(f"{ENV_PREFIX}WATCHLIST: {raw!r} is not a list") from None
+        else:
+            data[name] = raw
+    try:
+        return Settings.model_validate(data)
+    except ValueError as err:
+        from pydantic import ValidationError
+
+        if isinstance(err, ValidationError):
+            from tui.core.errors import describe_validation_error
+
+            raise SettingsError(describe_validation_error(err, f"settings ({path})")) from None
+        raise
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tui.settings import LaunchOptions
 
 
@@ -10,5 +12,7 @@ def run_app(options: LaunchOptions) -> int:
     from tui.app.app import PortingAlphaApp
 
     app = PortingAlphaApp(options)
-    result = app.run()
+    # The benchmark of the first frame runs without a terminal.
+    headless = bool(os.environ.get("PORTING_ALPHA_BENCH_FIRST_FRAME"))
+    result = app.run(headless=headless, size=(160, 48) if headless else None)
     return int(result or 0)

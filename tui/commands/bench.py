@@ -144,12 +144,16 @@ def bench_ingest(seconds: float = 2.0) -> Result:
 
 
 def bench_startup(runs: int) -> Result:
-    """Process start to the app's first frame, median of ``runs`` (the app reports it)."""
+    """Process start to the app's first frame (``porting-alpha --demo``), median of ``runs``.
+
+    The app, started with ``PORTING_ALPHA_BENCH_FIRST_FRAME``, runs headless, prints the
+    wall-clock time of its first frame and exits; we subtract the time we spawned it.
+    """
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "PORTING_ALPHA_BENCH_FIRST_FRAME": "1"}
-            start = time.perf_counter()
+            start = time.time()
             proc = subprocess.run(
                 [sys.executable, "-m", "tui", "--demo", "--data-dir", tmp],
                 capture_output=True,
@@ -157,16 +161,10 @@ def bench_startup(runs: int) -> Result:
                 timeout=60,
                 env=env,
             )
-            wall = time.perf_counter() - start
-        marker = [
-            ln
-            for ln in proc.stdout.splitlines() + proc.stderr.splitlines()
-            if ln.startswith("first-frame ")
-        ]
+        marker = [ln for ln in proc.stdout.splitlines() if ln.startswith("first-frame ")]
         if proc.returncode != 0 or not marker:
             return ("start to first frame", "could not measure", "≤ 0.8 s", None)
-        times.append(float(marker[-1].split()[1]))
-        del wall
+        times.append(float(marker[-1].split()[1]) - start)
     median = statistics.median(times)
     return ("start to first frame (median)", f"{median:.2f} s", "≤ 0.8 s", median <= 0.8)
 

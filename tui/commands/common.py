@@ -17,7 +17,6 @@ EXIT_INPUT = 2
 EXIT_VENUE = 1
 
 
-
 def fail(message: str, code: int = EXIT_INPUT) -> int:
     """Print one line to stderr and return the exit code."""
     print(f"porting-alpha: {message}", file=sys.stderr)

@@ -10,7 +10,6 @@ from textual.containers import Horizontal, Vertical
 
 from tui.app import format as fmt
 from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
-from tui.app.widgets.spread_chart import SeriesChart
 from tui.core.models import MarketSpec, Quote, annualize_funding
 
 COLUMNS = (
@@ -120,9 +119,25 @@ class FeedsPane(Horizontal):
         """Table left, charts right."""
         self.border_title = "Live feeds"
         yield RowTable(COLUMNS, show_cursor=True, id="feeds-table")
-        with Vertical(id="charts"):
-            yield SeriesChart("Pair spread", id="spread-chart")
-            yield SeriesChart("Funding, annualized %", id="funding-chart", color_var="accent")
+        yield Vertical(id="charts")
+
+    @property
+    def charts_mounted(self) -> bool:
+        """Whether `mount_charts` has run."""
+        return bool(self.query("#spread-chart"))
+
+    def mount_charts(self) -> None:
+        """Add the two charts. Called after the first frame: plotext costs ≈ 60 ms to import."""
+        if self.charts_mounted:
+            return
+        from tui.app.widgets.spread_chart import SeriesChart
+
+        self.query_one("#charts", Vertical).mount_all(
+            [
+                SeriesChart("Pair spread", id="spread-chart"),
+                SeriesChart("Funding, annualized %", id="funding-chart", color_var="accent"),
+            ]
+        )
 
     def show_feeds(
         self,
