@@ -50,6 +50,8 @@ PLAN_DEBOUNCE_S = 0.15
 PLAN_THROTTLE_S = 1.0
 #: Panes refresh at most this often, however fast ticks arrive (DESIGN.md §8: ≥ 4 Hz).
 REFRESH_HZ = 4.0
+#: Price-driven chart redraws happen at most this often (history arrivals redraw at once).
+CHART_INTERVAL_S = 2.0
 NARROW_WIDTH = 140
 #: Set by ``porting-alpha bench``: print the first frame's time and exit.
 FIRST_FRAME_ENV = "PORTING_ALPHA_BENCH_FIRST_FRAME"
@@ -106,6 +108,7 @@ class PortingAlphaApp(TradingMixin, App[int]):
         """The paper executor, created on the first confirmed order."""
         self._plan_timer: Timer | None = None
         self._last_plan_at = 0.0
+        self._charts_at = 0.0
         self._startup_notes: list[str] = []
         themes, problems = load_themes()
         for theme in themes:
@@ -262,7 +265,11 @@ class PortingAlphaApp(TradingMixin, App[int]):
         now = self.clock()
         if s.dirty_quotes:
             s.dirty_quotes = False
-            s.dirty_feeds = s.dirty_holdings = s.dirty_charts = True
+            s.dirty_feeds = s.dirty_holdings = True
+            # Charts span hours: redrawing them (≈ 15 ms each, and a repaint of their
+            # region) on every tick would cost key latency for nothing the eye can see.
+            if time.monotonic() - self._charts_at >= CHART_INTERVAL_S:
+                s.dirty_charts = True
             if self._plan_timer is None and self._since_plan() >= PLAN_THROTTLE_S:
                 self.plan_now()
         if s.dirty_holdings:
@@ -277,6 +284,7 @@ class PortingAlphaApp(TradingMixin, App[int]):
             )
         if s.dirty_charts:
             s.dirty_charts = False
+            self._charts_at = time.monotonic()
             self.render_charts(now)
         if s.dirty_active:
             s.dirty_active = False
@@ -503,12 +511,16 @@ class PortingAlphaApp(TradingMixin, App[int]):
         import time
 
         self._plan_timer = None
+        if not self.is_mounted_screen:
+            return  # the debounce timer can fire during teardown
         self._last_plan_at = time.monotonic()
         note = self.state.replan(self.clock(), self.options.settings)
-        builder = self.query_one(TiltBuilder)
+        # The panes live on the main screen, also while a modal is on top of it.
+        main = self.screen_stack[0]
+        builder = main.query_one(TiltBuilder)
         builder.show_problem(self.state.plan_problem)
         builder.show_sum(self.state.sum_line())
-        self.query_one(LegsPane).show_plan(self.state.plan, note)
+        main.query_one(LegsPane).show_plan(self.state.plan, note)
 
     # -- misc actions ---------------------------------------------------------------------
 

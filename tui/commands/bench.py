@@ -169,6 +169,33 @@ def bench_startup(runs: int) -> Result:
     return ("start to first frame (median)", f"{median:.2f} s", "≤ 0.8 s", median <= 0.8)
 
 
+def bench_ui(seconds: float) -> list[Result]:
+    """The app headless at 160×48 flooded with 6,000 quotes/s while keys are typed."""
+    from tui.app.bench import ui_load
+
+    r = ui_load(6_000.0, seconds)
+    return [
+        (
+            "ticks ingested by the app under load",
+            f"{r.ingested_per_s:,.0f} /s",
+            "≥ 5,000 /s",
+            r.ingested_per_s >= 5_000,
+        ),
+        (
+            "UI refresh rate under that load",
+            f"{r.refresh_hz:.1f} Hz",
+            "≥ 4 Hz",
+            r.refresh_hz >= 3.9,
+        ),
+        (
+            f"key press → handled, p95 ({r.keys} keys)",
+            f"{r.key_p95_ms:.1f} ms (p50 {r.key_p50_ms:.1f})",
+            "< 50 ms",
+            r.key_p95_ms < 50,
+        ),
+    ]
+
+
 def _rss_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
@@ -225,6 +252,7 @@ def run(args: Any) -> int:
         bench_planner,
         lambda: bench_store(quick),
         bench_ingest,
+        lambda: bench_ui(4.0 if quick else 10.0),
         lambda: bench_rss(6.0 if quick else 24.0),
         lambda: bench_startup(3 if quick else 7),
     ]
