@@ -68,6 +68,8 @@ class PortingAlphaApp(TradingMixin, App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "Porting Alpha"
     ENABLE_COMMAND_PALETTE = True
+    # Focus is given after the first frame (it restyles every `:focus-within` ancestor).
+    AUTO_FOCUS = None
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
