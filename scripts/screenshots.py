@@ -51,6 +51,7 @@ async def _ready(pilot: Any) -> None:
     await pilot.pause(0.2)
     s.feed_state, s.feeds, s.last_quote_at = "live", {}, None
     app.tick_clock()
+    app.plan_now()  # on every quote now in, not the last throttled re-plan
     app.render_all()
     await pilot.pause(0.3)
 

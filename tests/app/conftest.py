@@ -79,6 +79,7 @@ async def market_ready(pilot: Pilot[Any], *, freeze: bool = True) -> None:
         s.feed_state, s.feeds, s.last_quote_at = "live", {}, None
         s.spread_samples.clear()
         app.tick_clock()
+        app.plan_now()  # on every quote now in, not the last throttled re-plan
         app.render_all()
     await pilot.pause(0.3)
 

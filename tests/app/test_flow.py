@@ -188,3 +188,21 @@ async def test_usable_at_80x24(app_factory: AppFactory) -> None:
         assert app.screen.has_class("-narrow")
         await pilot.press("2")
         assert isinstance(app.focused, Input)
+
+
+async def test_the_plan_shown_is_the_plan_of_the_quotes_shown(app_factory: AppFactory) -> None:
+    # Every market priced once → the legs are re-planned on all of them: the ETH long takes
+    # the 2026-03-27 future (basis 6 % a year) over the perp (0.0002 / 8 h = 21.9 % a year).
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await market_ready(pilot, freeze=False)
+        await pilot.pause(0.5)
+        from tui.core.planner import plan_tilt
+
+        s = app.state
+        assert s.plan is not None and s.tilt is not None
+        fresh = plan_tilt(
+            s.portfolio, s.tilt, s.markets.values(), s.quotes, venue=s.venue, now=app.clock()
+        )
+        assert [leg.symbol for leg in s.plan.legs] == [leg.symbol for leg in fresh.legs]
+        assert {leg.asset: leg.symbol for leg in s.plan.legs}["ETH"] == "ETH/USDT:USDT-260327"

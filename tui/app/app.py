@@ -209,7 +209,12 @@ class PortingAlphaApp(PortfolioMixin, TradingMixin, App[int]):
 
     def on_quotes_arrived(self, message: msg.QuotesArrived) -> None:
         """Fold quotes in; the refresh timer renders them (batched, ≤ 4 Hz)."""
+        first_seen = not message.event.quotes.keys() <= self.state.quotes.keys()
         self.state.ingest_quotes(message.event.quotes, message.event.at)
+        if first_seen:
+            # A market priced for the first time can change the plan (a future that had no
+            # price was blocked): re-plan soon, not at the next throttled price re-plan.
+            self.schedule_plan()
 
     def on_feed_changed(self, message: msg.FeedChanged) -> None:
         """Feed health changed."""

@@ -41,8 +41,9 @@ from tui.engine.venues import create_exchange
 
 Listener = Callable[[EngineEvent], None]
 
-#: How much slower REST marks poll while the websocket stream is live.
-STREAM_POLL_FACTOR = 5.0
+#: While the websocket stream is live, perps' REST marks are fetched on every Nth poll only
+#: (dated futures are not on the stream: they are fetched on every poll).
+STREAM_POLL_FACTOR = 5
 
 
 class MarketSession:
@@ -82,6 +83,7 @@ class MarketSession:
         self._emit: Listener = lambda event: None
         self._assets_changed = asyncio.Event()
         self._backfilled: set[str] = set()
+        self._marks_polls = 0
 
     # -- public -----------------------------------------------------------------------------
 
@@ -183,9 +185,7 @@ class MarketSession:
                 await poll()
                 health.ok()
                 attempt = 0
-                delay = self._period(name)
-                # While the stream carries the marks, polls are rarer: so is "fresh enough".
-                health.period = delay
+                delay = self.poll_seconds
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
@@ -197,16 +197,18 @@ class MarketSession:
                 self._report(name)
             await asyncio.sleep(delay)
 
-    def _period(self, name: str) -> float:
-        stream = self.health.get("stream")
-        if name == "marks" and stream is not None and stream.state == "live":
-            return self.poll_seconds * STREAM_POLL_FACTOR
-        return self.poll_seconds
-
     async def _poll_marks(self) -> None:
         if not self.markets:
             return
-        self._apply(await fetch_marks(self.exchange, self.markets))
+        self._marks_polls += 1
+        stream = self.health.get("stream")
+        streamed = stream is not None and stream.state == "live"
+        specs = self.markets
+        if streamed and self._marks_polls % STREAM_POLL_FACTOR:
+            specs = {s: m for s, m in self.markets.items() if m.instrument != "perp"}
+            if not specs:
+                return
+        self._apply(await fetch_marks(self.exchange, specs))
 
     async def _poll_book(self) -> None:
         if not self.markets:
