@@ -10,58 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from tui.app.app import PortingAlphaApp
 from tui.app.modals.confirm import ConfirmOrders
+from tui.app.staging import market_ready, still_scenario_text, type_into, wait_until
 from tui.settings import LaunchOptions
 
 ROOT = Path(__file__).resolve().parents[1]
-FROZEN = ROOT / "tui" / "sim" / "scenarios" / "frozen.toml"
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 SIZE = (160, 48)
-
-
-async def _until(pilot: Any, check: Callable[[], bool], timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not check():
-        if loop.time() > end:
-            raise TimeoutError("the app did not get there in time")
-        await pilot.pause(0.1)
-
-
-async def _ready(pilot: Any) -> None:
-    app: PortingAlphaApp = pilot.app
-    s = app.state
-    await _until(
-        pilot,
-        lambda: (
-            len(s.markets) >= 4
-            and all(sym in s.quotes for sym in s.markets)
-            and s.history_complete()
-            and s.plan is not None
-        ),
-    )
-    # Freeze what is shown: stop the feeds so nothing moves between the shots.
-    app.workers.cancel_group(app, "feeds")
-    await pilot.pause(0.2)
-    s.feed_state, s.feeds, s.last_quote_at = "live", {}, None
-    app.tick_clock()
-    app.plan_now()  # on every quote now in, not the last throttled re-plan
-    app.render_all()
-    await pilot.pause(0.3)
-
-
-async def _type(pilot: Any, selector: str, text: str) -> None:
-    field = pilot.app.screen.query_one(selector)
-    field.focus()
-    field.value = ""
-    await pilot.press(*list(text))
-    await pilot.pause(0.2)
 
 
 async def shoot(out: Path, scenario: Path, data_dir: Path, theme: str, names: list[str]) -> None:
@@ -70,22 +29,22 @@ async def shoot(out: Path, scenario: Path, data_dir: Path, theme: str, names: li
     app = PortingAlphaApp(options, clock=lambda: NOW)
     app.tilt_id_factory = lambda _now: "T20260105-0000-demo"
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot)
-        await _type(pilot, "#target-BTC", "40")
-        await _type(pilot, "#target-ETH", "60")
-        await _type(pilot, "#field-leverage", "5")
-        await _type(pilot, "#field-stop-loss", "2")
+        await market_ready(pilot)
+        await type_into(pilot, "#target-BTC", "40")
+        await type_into(pilot, "#target-ETH", "60")
+        await type_into(pilot, "#field-leverage", "5")
+        await type_into(pilot, "#field-stop-loss", "2")
         await pilot.press("enter")
         await pilot.pause(0.5)
         app.save_screenshot(names[0], str(out))
         if len(names) == 1:
             return
         await pilot.press("c")
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmOrders))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmOrders))
         await pilot.pause(0.3)
         app.save_screenshot(names[1], str(out))
         await pilot.press("y")
-        await _until(pilot, lambda: app.state.active is not None)
+        await wait_until(pilot, lambda: app.state.active is not None)
         await pilot.pause(0.8)
         app.clear_notifications()
         await pilot.pause(0.3)
@@ -100,10 +59,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         scenario = Path(tmp) / "still.toml"
-        scenario.write_text(
-            FROZEN.read_text(encoding="utf-8").replace("speed = 1.0", "speed = 0.0"),
-            encoding="utf-8",
-        )
+        scenario.write_text(still_scenario_text(), encoding="utf-8")
         asyncio.run(
             shoot(
                 args.out,

@@ -1,0 +1,74 @@
+"""Bringing the running app to a still, fully loaded screen: for snapshot tests and screenshots.
+
+Both drive the app with a Textual `Pilot` on the frozen scenario and need the same thing:
+wait until markets, quotes, history and a plan are in, then stop the feeds and pin what is
+shown so nothing moves between the moment of waiting and the picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tui.app.app import PortingAlphaApp
+
+#: The bundled frozen scenario (vol 0, fixed clock start).
+FROZEN_SCENARIO = Path(__file__).resolve().parents[1] / "sim" / "scenarios" / "frozen.toml"
+
+
+def still_scenario_text() -> str:
+    """The frozen scenario with its clock stopped too (speed 0): every time on screen is fixed."""
+    text = FROZEN_SCENARIO.read_text(encoding="utf-8").replace("speed = 1.0", "speed = 0.0")
+    if "speed = 0.0" not in text:
+        raise ValueError("the frozen scenario no longer says 'speed = 1.0'")
+    return text
+
+
+async def wait_until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Pause until ``check()`` holds; `AssertionError` after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not check():
+        if loop.time() > end:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.1)
+
+
+async def market_ready(pilot: Pilot[Any], *, freeze: bool = True) -> None:
+    """Wait for markets, quotes, history and a plan; then (``freeze``) stop the feeds and pin
+    the feed state to live, re-planned on every quote now in."""
+    app = pilot.app
+    assert isinstance(app, PortingAlphaApp)
+    s = app.state
+    await wait_until(
+        pilot,
+        lambda: (
+            len(s.markets) >= 4
+            and all(sym in s.quotes for sym in s.markets)
+            and s.history_complete()
+            and s.plan is not None
+        ),
+    )
+    if freeze:
+        app.workers.cancel_group(app, "feeds")
+        await pilot.pause(0.2)  # let messages already posted by the feeds drain
+        s.feed_state, s.feeds, s.last_quote_at = "live", {}, None
+        s.spread_samples.clear()
+        app.tick_clock()
+        app.plan_now()  # on every quote now in, not the last throttled re-plan
+        app.render_all()
+    await pilot.pause(0.3)
+
+
+async def type_into(pilot: Pilot[Any], selector: str, value: str) -> None:
+    """Focus an input and replace its text by typing, as a user would."""
+    field = pilot.app.screen.query_one(selector)
+    field.focus()
+    await pilot.pause()
+    field.value = ""  # type: ignore[attr-defined]
+    await pilot.press(*list(value))
+    await pilot.pause(0.3)
