@@ -185,20 +185,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _internal_error(err: Exception, args: argparse.Namespace) -> int:
     """Report a bug in one line and keep the traceback in a crash log for the bug report."""
+    import tempfile
     import traceback
     from datetime import UTC, datetime
 
-    log_dir = Path(getattr(args, "data_dir", None) or ".")
-    where = "stderr"
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        log = log_dir / "crash.log"
-        with log.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n")
-            fh.write(traceback.format_exc())
-        where = str(log)
-    except OSError:
-        traceback.print_exc()
+    where = "nowhere: no directory was writable"
+    # The data directory first; if that is the very thing that fails, the temp directory.
+    for log_dir in (Path(getattr(args, "data_dir", None) or "."), Path(tempfile.gettempdir())):
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            log = log_dir / "porting-alpha-crash.log"
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n")
+                fh.write(traceback.format_exc())
+            where = str(log)
+            break
+        except OSError:
+            continue
     print(
         f"porting-alpha: internal error: {type(err).__name__}: {err} (details in {where})",
         file=sys.stderr,

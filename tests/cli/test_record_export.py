@@ -109,3 +109,15 @@ def test_record_bad_input(tmp_path):
         str(tmp_path),
     )
     assert result.returncode == 2 and "x.toml" in result.stderr
+
+
+def test_unusable_data_dir_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    for args in (
+        ("record", "--demo", "--scenario", str(FROZEN), "--seconds", "1"),
+        ("export", "funding"),
+    ):
+        result = cli(*args, "--data-dir", str(blocker / "store"))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1

@@ -24,7 +24,13 @@ def run(args: Any) -> int:
             f"no store at {args.data_dir} (record or run the app first, or give --data-dir)"
         )
     try:
-        with Store.open(args.data_dir) as store:
+        store = Store.open(args.data_dir)
+    except StoreError as err:
+        return fail(f"store {args.data_dir}: {err}")
+    except OSError as err:
+        return fail(f"cannot open the store at {args.data_dir}: {err.strerror or err}")
+    try:
+        with store:
             for problem in store.problems:
                 print(f"porting-alpha: store: {problem}", file=sys.stderr)
             if args.output is not None:

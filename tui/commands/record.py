@@ -69,7 +69,14 @@ async def record(args: Any, assets: list[str]) -> int:
         server = SimServer(scenario)
         sim_url = await server.start()
     status = StatusLine()
-    store = Store.open(args.data_dir)
+    try:
+        store = Store.open(args.data_dir)
+    except OSError as err:
+        if server is not None:
+            await server.stop()
+        raise InputError(
+            f"cannot open the store at {args.data_dir}: {err.strerror or err}"
+        ) from None
     for problem in store.problems:
         print(f"porting-alpha: store: {problem}", file=sys.stderr)
     session = MarketSession(
