@@ -21,10 +21,7 @@ AppFactory = Callable[..., PortingAlphaApp]
 
 def audit_kinds(app: PortingAlphaApp) -> list[str]:
     """Kinds in the audit log, oldest first."""
-    read = getattr(app.store, "read", None)
-    if read is not None:
-        return list(read("audit")["kind"])
-    return [row["kind"] for row in app.store.audit_log]
+    return list(app.store.read("audit")["kind"])
 
 
 async def test_opens_on_demo_market_and_proposes_legs(app_factory: AppFactory) -> None:

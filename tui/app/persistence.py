@@ -1,83 +1,44 @@
-"""The app's view of the state store: portfolio in and out, and the audit log.
+"""The app's view of the state store: opening it, and the portfolio in and out.
 
-`tui.store.Store` is the real thing; until it can be opened (or if it cannot, e.g. a locked
-directory) the app keeps working on `MemoryStore`, and says so — nothing is silently lost.
+If the data directory cannot be used (locked, unwritable), the app runs on a store in a
+temporary directory and says so — the same code path, nothing silently dropped.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import tempfile
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from tui.core.models import Portfolio
 
 
-class StoreLike(Protocol):
-    """The part of `tui.store.Store` the app uses."""
-
-    problems: list[str]
-
-    def audit(self, kind: str, message: str, tilt_id: str | None = ..., **details: Any) -> Any:
-        """Append one audit record."""
-
-    def flush(self) -> Any:
-        """Write buffered rows."""
-
-    def close(self) -> Any:
-        """Flush and release the store."""
-
-
-class MemoryStore:
-    """A stand-in that keeps the audit log and tables in memory (tests, or no store)."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.audit_log: list[dict[str, Any]] = []
-        self.tables: dict[str, list[dict[str, Any]]] = {}
-
-    def audit(self, kind: str, message: str, tilt_id: str | None = None, **details: Any) -> None:
-        """Keep one audit record."""
-        self.audit_log.append(
-            {
-                "ts": datetime.now(UTC),
-                "kind": kind,
-                "message": message,
-                "tilt_id": tilt_id,
-                **details,
-            }
-        )
-
-    def append(self, table: str, row: dict[str, Any]) -> None:
-        """Keep one row of ``table``."""
-        self.tables.setdefault(table, []).append(row)
-
-    def flush(self) -> None:
-        """Nothing to write."""
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
 def open_store(data_dir: Path) -> tuple[Any, str | None]:
-    """The real store under ``data_dir``, or a `MemoryStore` and the reason it was not used."""
-    try:
-        from tui.store import Store
+    """The store under ``data_dir`` and ``None``; if it cannot be opened (a locked or
+    unwritable directory), a store in a fresh temporary directory and the reason.
 
-        store = Store.open(data_dir)
-    except Exception as exc:  # the app must open even when the store cannot
-        return MemoryStore(), f"state store unavailable ({exc}); changes kept in memory only"
-    return store, None
+    The app then works exactly the same — orders, fills and audit included — but what it
+    records is lost on exit, and the reason says so.
+    """
+    from tui.store import Store
+
+    try:
+        return Store.open(data_dir), None
+    except Exception as exc:  # the app must open even when its store cannot
+        reason = f"{exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    scratch = Path(tempfile.mkdtemp(prefix="porting-alpha-"))
+    store = Store.open(scratch)
+    return store, (
+        f"state store at {data_dir} unavailable ({reason}); using {scratch} for this session only"
+    )
 
 
 def load_saved_portfolio(store: Any) -> Portfolio | None:
     """The holdings and SAA targets saved in the store, if there are any."""
-    read = getattr(store, "read", None)
-    if read is None:
-        return None
     try:
-        holdings = read("holdings")
-        targets = read("targets")
+        holdings = store.read("holdings")
+        targets = store.read("targets")
     except Exception:
         return None
     if holdings.height == 0:
@@ -90,9 +51,6 @@ def load_saved_portfolio(store: Any) -> Portfolio | None:
 
 def save_portfolio(store: Any, portfolio: Portfolio, now: datetime) -> None:
     """Replace the store's holdings and targets tables with ``portfolio``."""
-    replace = getattr(store, "replace", None)
-    if replace is None:
-        return
     import polars as pl
 
     from tui.store.schemas import SPECS
@@ -113,5 +71,5 @@ def save_portfolio(store: Any, portfolio: Portfolio, now: datetime) -> None:
         },
         schema=SPECS["targets"].schema,
     )
-    replace("holdings", holdings)
-    replace("targets", targets)
+    store.replace("holdings", holdings)
+    store.replace("targets", targets)

@@ -59,11 +59,8 @@ async def open_session(
 
         factory = MarketSession
     venue = "binanceusdm" if options.demo else options.venue
-    from tui.app.persistence import MemoryStore
     from tui.engine.venues import SIM_CREDENTIALS
 
-    # The session records quotes into the real store only; the stand-in has no series tables.
-    recorder_store = None if isinstance(store, MemoryStore) else store
     # The simulator accepts its demo keys: with them the session reads the leverage caps
     # (Binance publishes them only to API keys). Live keys are never read here.
     credentials = SIM_CREDENTIALS if options.demo else None
@@ -72,7 +69,7 @@ async def open_session(
         venue,
         sim_url=sim.url if sim else None,
         assets=list(assets),
-        store=recorder_store,
+        store=store,
         credentials=credentials,
         poll_seconds=poll,
     )

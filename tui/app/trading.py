@@ -6,7 +6,6 @@ back-outs, discards and fills all go to the audit log. Orders go to the paper ex
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from tui.core.models import Plan
 
 if TYPE_CHECKING:
     from tui.app.app import PortingAlphaApp
+    from tui.core.orders import Fill
 
 
 class OrdersFilled(Message):
@@ -77,10 +77,10 @@ class TradingMixin:
         if plan is None:
             self.notify("No proposal to confirm: build a tilt first.", severity="warning")
             return
-        from tui.app.fallbacks import order_intents
+        from tui.core.orders import orders_for_plan
 
         tilt_id = self.tilt_id_factory(self.clock())
-        intents = order_intents(plan, tilt_id)
+        intents: list[Any] = list(orders_for_plan(plan, tilt_id))
         blocked = confirm_blockers(self, plan)
         t = plan.totals
         summary = (
@@ -132,12 +132,13 @@ class TradingMixin:
     ) -> None:
         """Send the confirmed orders to the paper executor; post what came back."""
         try:
-            from tui.app.fallbacks import executor
+            from tui.engine.paper import PaperExecutor
 
             if self.paper is None:
-                self.paper = executor(self.store, self.state.venue, self.state.markets, self.clock)
-            result = self.paper.execute(intents, dict(self.state.quotes))
-            fills = list(await result if inspect.isawaitable(result) else result)
+                self.paper = PaperExecutor(
+                    self.store, self.state.venue, dict(self.state.markets), clock=self.clock
+                )
+            fills = self.paper.execute(intents, dict(self.state.quotes))
         except Exception as exc:  # the executor's error is shown, never swallowed
             error = f"{type(exc).__name__}: {exc}"
             self.post_message(OrdersFilled(tilt_id, plan, intents, [], error, purpose))
@@ -155,8 +156,7 @@ class TradingMixin:
         for fill in message.fills:
             self.store.audit(
                 "fill",
-                f"{_get(fill, 'side')} {_get(fill, 'amount')} {_get(fill, 'symbol')} "
-                f"@ {_get(fill, 'price')}",
+                f"{fill.side} {fill.amount} {fill.symbol} @ {fill.price}",
                 tilt_id=message.tilt_id,
             )
         if message.purpose == "close":
@@ -271,25 +271,19 @@ def record_tilt(store: Any, active: ActiveTilt | None, status: str, now: datetim
         )
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 def positions_from_fills(
-    fills: Sequence[Any], markets: dict[str, Any]
+    fills: Sequence[Fill], markets: dict[str, Any]
 ) -> dict[str, tuple[str, float, float]]:
     """asset → (symbol, signed base quantity, average price) from the fills."""
     out: dict[str, tuple[str, float, float]] = {}
     for fill in fills:
-        symbol = str(_get(fill, "symbol"))
+        symbol = fill.symbol
         market = markets.get(symbol)
         asset = market.base if market is not None else symbol.split("/")[0]
         size = market.contract_size if market is not None else 1.0
-        qty = float(_get(fill, "amount", 0.0)) * size
-        qty = qty if _get(fill, "side") == "buy" else -qty
-        price = float(_get(fill, "price", 0.0))
+        qty = fill.amount * size
+        qty = qty if fill.side == "buy" else -qty
+        price = fill.price
         _, held, avg = out.get(asset, (symbol, 0.0, 0.0))
         total = held + qty
         avg = (held * avg + qty * price) / total if total else price

@@ -84,6 +84,7 @@ class MarketSession:
         self._assets_changed = asyncio.Event()
         self._backfilled: set[str] = set()
         self._marks_polls = 0
+        self._reported: dict[str, tuple[FeedState, str]] = {}
 
     # -- public -----------------------------------------------------------------------------
 
@@ -321,14 +322,15 @@ class MarketSession:
 
     def _report(self, name: str) -> None:
         health = self.health[name]
-        before = health.state
         state = health.evaluate()
-        if state != before or (state == "degraded" and health.last_error):
-            detail = health.last_error
-            if state == "stale":
-                detail = f"no data for {health.age() or 0:.0f} s"
-            elif name == "stream" and health.fallback:
-                detail = f"websocket down, polling instead ({health.last_error})"
+        detail = health.last_error
+        if state == "stale":
+            detail = "no fresh data"
+        elif name == "stream" and health.fallback:
+            detail = f"websocket down, polling instead ({health.last_error})"
+        # Called every second by the watchdog: say it only when the state or the reason changes.
+        if self._reported.get(name) != (state, detail):
+            self._reported[name] = (state, detail)
             self._status(name, state, detail)
 
     def _report_venue(self) -> None:
