@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.app.app import PortingAlphaApp
-from tui.app.modals.confirm import ConfirmOrders
-from tui.app.staging import market_ready, still_scenario_text, type_into, wait_until
-from tui.settings import LaunchOptions
-
 ROOT = Path(__file__).resolve().parents[1]
+# The staging helpers are test code (tests/app/staging.py), not part of the package.
+sys.path.insert(0, str(ROOT))
+
+from tests.app.staging import (  # noqa: E402
+    market_ready,
+    still_scenario_text,
+    type_into,
+    wait_until,
+)
+from tui.app.app import PortingAlphaApp  # noqa: E402
+from tui.app.modals.confirm import ConfirmOrders  # noqa: E402
+from tui.settings import LaunchOptions  # noqa: E402
+
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 SIZE = (160, 48)
 

@@ -51,7 +51,7 @@ class Settings(BaseModel):
     data_dir: Path = Field(default_factory=default_data_dir)
     """Directory of the state store."""
     theme: str = "porting-dark"
-    """Theme name (one of the themes in ``tui/themes/``)."""
+    """Theme name (one of the themes in the top-level ``themes/``)."""
     leverage: float = 3.0
     """Default leverage for a new tilt."""
     window_days: float = 30.0

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.app.staging import still_scenario_text
 from tui.app.app import PortingAlphaApp
-from tui.app.staging import still_scenario_text
 from tui.settings import LaunchOptions
 
 FIXED_NOW = datetime(2026, 1, 5, tzinfo=UTC)

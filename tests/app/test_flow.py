@@ -7,12 +7,12 @@ from typing import Any
 
 from textual.widgets import Input, Label
 
+from tests.app.staging import market_ready
+from tests.app.staging import type_into as set_field
+from tests.app.staging import wait_until as wait_for
 from tui.app.app import PortingAlphaApp
 from tui.app.modals.confirm import ConfirmOrders
 from tui.app.modals.holding_form import HoldingForm
-from tui.app.staging import market_ready
-from tui.app.staging import type_into as set_field
-from tui.app.staging import wait_until as wait_for
 from tui.app.widgets.active_tilt import ActiveTiltPanel
 from tui.app.widgets.row_table import RowTable
 

@@ -13,10 +13,10 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.app.conftest import make_app
+from tests.app.staging import market_ready
+from tests.app.staging import type_into as set_field
+from tests.app.staging import wait_until as wait_for
 from tui.app.modals.confirm import ConfirmOrders
-from tui.app.staging import market_ready
-from tui.app.staging import type_into as set_field
-from tui.app.staging import wait_until as wait_for
 
 SIZE = (160, 48)
 THEMES = ["porting-dark", "porting-light"]

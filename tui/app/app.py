@@ -26,7 +26,7 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from tui.app import messages as msg
-from tui.app.commands import ACTIONS
+from tui.app.palette import ACTIONS
 from tui.app.portfolio_actions import PortfolioMixin
 from tui.app.state import AppState, connection_words
 from tui.app.themes import VARIABLE_DEFAULTS, load_themes
@@ -175,7 +175,7 @@ class PortingAlphaApp(PortfolioMixin, TradingMixin, App[int]):
     @work(exclusive=True, group="feeds", exit_on_error=False)
     async def run_feeds(self) -> None:
         """Start the simulator (demo) and the market session; post every event as a message."""
-        from tui.app.session import open_session
+        from tui.app.connect import open_session
 
         self.session, self.sim = await open_session(
             self.options, self.session_factory, self.state.risk_assets(), self.store

@@ -1,4 +1,7 @@
-"""Themes from ``tui/themes/*.toml``, loaded at start into `textual.theme.Theme`.
+"""Themes from the repository's ``themes/*.toml``, loaded at start into `textual.theme.Theme`.
+
+The ``themes/`` directory ships as the package ``tui.themes`` (pyproject.toml maps it), so the
+files are read with `importlib.resources` and an installed wheel has them as well as a checkout.
 
 Colours live in those files only; the .tcss uses theme variables (``$gain``, ``$loss``,
 ``$stale``, ``$caution`` and Textual's own). A theme file that cannot be read is skipped
@@ -8,13 +11,14 @@ with a reason rather than stopping the app.
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from textual.theme import Theme
 
-#: ``tui/themes/``: shipped inside the package so an installed wheel has its themes too.
-THEMES_DIR = Path(__file__).resolve().parents[1] / "themes"
+#: The package the theme files ship in (the repository's ``themes/`` directory).
+THEMES_PACKAGE = "tui.themes"
 
 #: Fallbacks for the custom variables, so Textual's built-in themes still parse our CSS.
 VARIABLE_DEFAULTS: dict[str, str] = {
@@ -53,16 +57,30 @@ def theme_from_toml(data: dict[str, Any], fallback_name: str) -> Theme:
     )
 
 
-def load_themes(directory: Path = THEMES_DIR) -> tuple[list[Theme], list[str]]:
-    """Every theme in ``directory`` and a one-line problem per file that could not be used."""
+def themes_directory() -> Traversable | None:
+    """The shipped themes directory, or None if the package is missing."""
+    try:
+        return resources.files(THEMES_PACKAGE)
+    except ModuleNotFoundError:
+        return None
+
+
+def load_themes(directory: Traversable | None = None) -> tuple[list[Theme], list[str]]:
+    """Every theme in ``directory`` (default: the shipped themes) and a one-line problem per
+    file that could not be used."""
     themes: list[Theme] = []
     problems: list[str] = []
-    if not directory.is_dir():
-        return themes, [f"no themes directory at {directory}"]
-    for path in sorted(directory.glob("*.toml")):
+    if directory is None:
+        directory = themes_directory()
+    if directory is None or not directory.is_dir():
+        return themes, [f"no themes directory ({THEMES_PACKAGE})"]
+    files = [entry for entry in directory.iterdir() if entry.name.endswith(".toml")]
+    for path in sorted(files, key=lambda entry: entry.name):
         try:
             with path.open("rb") as handle:
-                themes.append(theme_from_toml(tomllib.load(handle), path.stem))
+                themes.append(
+                    theme_from_toml(tomllib.load(handle), path.name.removesuffix(".toml"))
+                )
         except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
             problems.append(f"theme {path.name} skipped: {exc}")
     return themes, problems

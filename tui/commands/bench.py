@@ -81,7 +81,7 @@ def bench_planner(rounds: int = 200) -> Result:
 
 def bench_store(quick: bool) -> list[Result]:
     """Store flush p99 and reload after a crash (the store's own benchmark)."""
-    from tui.store.bench import bench_flush, bench_reload
+    from tui.store.timing import bench_flush, bench_reload
 
     flush = bench_flush(200 if quick else 1000)
     reload = bench_reload(3 if quick else 5)
@@ -171,7 +171,7 @@ def bench_startup(runs: int) -> Result:
 
 def bench_ui(seconds: float) -> list[Result]:
     """The app headless at 160×48 flooded with 6,000 quotes/s while keys are typed."""
-    from tui.app.bench import ui_load
+    from tui.app.load_bench import ui_load
 
     r = ui_load(6_000.0, seconds)
     return [

@@ -1,5 +1,7 @@
 """Bringing the running app to a still, fully loaded screen: for snapshot tests and screenshots.
 
+Test code, kept out of the package: scripts/screenshots.py imports it from the repository root.
+
 Both drive the app with a Textual `Pilot` on the frozen scenario and need the same thing:
 wait until markets, quotes, history and a plan are in, then stop the feeds and pin what is
 shown so nothing moves between the moment of waiting and the picture.
@@ -17,7 +19,7 @@ from textual.pilot import Pilot
 from tui.app.app import PortingAlphaApp
 
 #: The bundled frozen scenario (vol 0, fixed clock start).
-FROZEN_SCENARIO = Path(__file__).resolve().parents[1] / "sim" / "scenarios" / "frozen.toml"
+FROZEN_SCENARIO = Path(__file__).resolve().parents[2] / "tui" / "sim" / "scenarios" / "frozen.toml"
 
 
 def still_scenario_text() -> str:
