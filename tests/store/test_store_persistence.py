@@ -58,8 +58,13 @@ def test_everything_survives_close_and_reopen(data_dir: Path) -> None:
     with Store.open(data_dir) as s:
         s.upsert("holdings", [{"asset": "BTC", "quantity": 1.5}, {"asset": "ETH", "quantity": 10}])
         s.upsert("holdings", [{"asset": "BTC", "quantity": 2.0}])
-        s.upsert("tilts", [{"tilt_id": "t1", "status": "proposed", "leverage": 5}])
-        s.upsert("tilts", [{"tilt_id": "t1", "status": "active"}])
+        s.append("tilts", {"tilt_id": "t1", "status": "proposed", "leverage": 5})
+        s.record(
+            {
+                "tilts": [{"tilt_id": "t1", "status": "open"}],
+                "audit": [{"kind": "confirm", "message": "m"}],
+            }
+        )
         s.record_order(
             {
                 "client_order_id": "c1",
@@ -79,7 +84,8 @@ def test_everything_survives_close_and_reopen(data_dir: Path) -> None:
             ("ETH", 10.0),
         ]
         tilt = s.read("tilts").row(0, named=True)
-        assert (tilt["status"], tilt["leverage"]) == ("active", 5.0)
+        assert (tilt["status"], tilt["leverage"]) == ("open", 5.0)
+        assert s.read("audit")["kind"].to_list() == ["confirm"]
         order = s.read("orders").row(0, named=True)
         assert (order["status"], order["side"], order["filled"]) == ("filled", "buy", 0.1)
         assert s.read("quotes")["mark"].to_list() == [7.0]

@@ -62,20 +62,47 @@ class Fill(BaseModel):
     ts: datetime
 
 
-def client_order_id(tilt_id: str, index: int, purpose: str = "open") -> str:
-    """``pa-<tilt>-<o|c|r><n>``: unique per tilt and order, within the venue's 36 characters."""
+class Execution(BaseModel):
+    """What an executor (paper or live) says became of one order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    client_order_id: str
+    status: str
+    """``filled``, ``partial`` (some filled, the rest will not be), ``open`` or ``rejected``."""
+    filled: float = 0.0
+    """Contracts filled."""
+    average: float | None = None
+    """Average fill price."""
+    fee_usd: float = 0.0
+    index_price: float | None = None
+    """The index (spot) price at the fill, when known (splits P&L into price and basis)."""
+    ts: datetime | None = None
+    reason: str = ""
+    """Why it was rejected, in the venue's words."""
+    exchange_order_id: str | None = None
+
+
+class OrderFateUnknown(Exception):
+    """A request may or may not have reached the venue (timeout, dropped connection): the
+    order must be looked up by its client id, never sent again blindly."""
+
+
+def client_order_id(tilt_id: str, index: int, purpose: str = "open", batch: int = 0) -> str:
+    """``pa-<tilt>-<o|c|r><n>`` (``<o|c|r><batch>.<n>`` after the first batch of a tilt):
+    unique per tilt, batch and order, within the venue's 36 characters."""
     tag = {"open": "o", "close": "c", "roll": "r"}.get(purpose, "x")
-    cid = f"pa-{tilt_id}-{tag}{index}"
+    cid = f"pa-{tilt_id}-{tag}{index}" if batch == 0 else f"pa-{tilt_id}-{tag}{batch}.{index}"
     if len(cid) > CLIENT_ID_MAX:
         raise ValueError(f"client order id {cid!r} is longer than {CLIENT_ID_MAX} characters")
     return cid
 
 
-def orders_for_plan(plan: Plan, tilt_id: str) -> list[OrderIntent]:
+def orders_for_plan(plan: Plan, tilt_id: str, batch: int = 0) -> list[OrderIntent]:
     """Market orders for the plan's legs that can be sent (status ``ok``), in plan order."""
     return [
         OrderIntent(
-            client_order_id=client_order_id(tilt_id, index),
+            client_order_id=client_order_id(tilt_id, index, "open", batch),
             tilt_id=tilt_id,
             asset=leg.asset,
             symbol=leg.symbol,
@@ -93,6 +120,7 @@ def closing_orders(
     tilt_id: str,
     quotes: Mapping[str, Quote] | None = None,
     purpose: str = "close",
+    batch: int = 0,
 ) -> list[OrderIntent]:
     """Reduce-only orders that flatten ``positions`` (symbol → signed contracts)."""
     intents: list[OrderIntent] = []
@@ -106,7 +134,7 @@ def closing_orders(
         quote = (quotes or {}).get(symbol)
         intents.append(
             OrderIntent(
-                client_order_id=client_order_id(tilt_id, index, purpose),
+                client_order_id=client_order_id(tilt_id, index, purpose, batch),
                 tilt_id=tilt_id,
                 asset=market.base,
                 symbol=symbol,

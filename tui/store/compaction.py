@@ -22,11 +22,12 @@ BUCKET = "1m"
 
 
 def latest_per_key(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
-    """The table as a reader sees it: orders coalesced per id (the last non-null value of
-    each column wins, first-seen order kept); fills once per fill id; others unchanged."""
+    """The table as a reader sees it: coalescing tables (orders, tilts, legs) merged per key
+    (the last non-null value of each column wins, first-seen order kept); other keyed logs
+    once per key (fills per fill id); the rest unchanged."""
     if df.is_empty() or not spec.key or spec.kind != "log":
         return df
-    if spec.name == "orders":
+    if spec.coalesce:
         key = list(spec.key)
         others = [c for c in df.columns if c not in key]
         out = df.group_by(key, maintain_order=True).agg(

@@ -39,17 +39,29 @@ def journal_gens(directory: Path) -> list[int]:
 
 def encode(table: str, cols: Columns) -> bytes:
     """One journal line for a batch of rows of ``table``."""
-    payload = json.dumps({"t": table, "c": cols}, separators=(",", ":")).encode()
+    return _line({"t": table, "c": cols})
+
+
+def encode_record(batches: list[tuple[str, Columns]]) -> bytes:
+    """One journal line holding batches of several tables: one checksum covers them all, so
+    a crash keeps the whole record or none of it (a torn line is dropped whole)."""
+    return _line({"r": [[table, cols] for table, cols in batches]})
+
+
+def _line(obj: dict[str, Any]) -> bytes:
+    payload = json.dumps(obj, separators=(",", ":")).encode()
     return b"%08x %s\n" % (crc32(payload), payload)
 
 
-def _decode(line: bytes) -> tuple[str, Columns] | None:
+def _decode(line: bytes) -> list[tuple[str, Columns]] | None:
     head, _, payload = line.partition(b" ")
     try:
         if len(head) != 8 or int(head, 16) != crc32(payload):
             return None
         obj = json.loads(payload)
-        return str(obj["t"]), dict(obj["c"])
+        if "r" in obj:
+            return [(str(table), dict(cols)) for table, cols in obj["r"]]
+        return [(str(obj["t"]), dict(obj["c"]))]
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -128,7 +140,7 @@ def replay(path: Path, gen: int) -> Replay:
             out.damaged = True
             out.problems.append(f"journal {path}: line {number} is corrupt and was skipped")
         else:
-            out.batches.append(decoded)
+            out.batches.extend(decoded)
     if tail:
         decoded = _decode(tail)
         if decoded is None:
@@ -136,7 +148,7 @@ def replay(path: Path, gen: int) -> Replay:
                 f"journal {path}: dropped a torn last line ({len(tail)} bytes, an interrupted write)"
             )
         else:
-            out.batches.append(decoded)  # complete, only its newline was lost
+            out.batches.extend(decoded)  # complete, only its newline was lost
     return out
 
 

@@ -48,7 +48,15 @@ AUDIT_KINDS = frozenset(
         "funding",
     }
 )
-TILT_STATUSES = frozenset({"proposed", "active", "discarded", "closed"})
+#: A tilt's life (the desk's states): see ``tui.desk``.
+TILT_STATUSES = frozenset(
+    {"proposed", "confirmed", "open", "exit_proposed", "closed", "discarded", "failed"}
+)
+#: An order's states: ``new`` is journaled before any request; ``unknown`` means the request
+#: may or may not have reached the venue (resolved by asking for its client id).
+ORDER_STATUSES = frozenset(
+    {"new", "sent", "unknown", "open", "partial", "filled", "rejected", "failed", "canceled"}
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,9 @@ class TableSpec:
     """The time column of log and series tables (auto-filled with now when missing for logs)."""
     group: tuple[str, ...] = ()
     """Series only: the columns a downsampled row is kept per (one row per minute per group)."""
+    coalesce: bool = False
+    """Log only: rows of one key merge on read (the latest non-null value of each column
+    wins), so an update may carry only what changed. Otherwise the first row per key wins."""
 
 
 def _schema(**cols: pl.DataType) -> pl.Schema:
@@ -96,31 +107,44 @@ SPECS: dict[str, TableSpec] = {
         ),
         TableSpec(
             "tilts",
-            "state",
+            "log",
             _schema(
                 tilt_id=STR,
                 created_at=TS,
                 status=STR,
                 venue=STR,
+                mode=STR,
                 spec_json=STR,
                 base_usd=F64,
                 window_days=F64,
                 leverage=F64,
                 entry_at=TS,
+                entry_spread=F64,
+                pair=STR,
                 closed_at=TS,
                 close_reason=STR,
+                note=STR,
+                realized_price_usd=F64,
+                realized_funding_usd=F64,
+                realized_basis_usd=F64,
+                realized_fees_usd=F64,
+                realized_pnl_usd=F64,
                 updated_at=TS,
             ),
-            "Tactical tilts: the spec as JSON, lifecycle status and dates.",
+            "Tactical tilts: the spec as JSON, lifecycle status, dates, what happened and, once "
+            "closed, the realized P&L split; read() shows the latest state per tilt.",
             key=("tilt_id",),
-            required=("status",),
+            ts="updated_at",
             allowed={"status": TILT_STATUSES},
+            coalesce=True,
         ),
         TableSpec(
             "legs",
-            "state",
+            "log",
             _schema(
+                client_order_id=STR,
                 tilt_id=STR,
+                purpose=STR,
                 asset=STR,
                 symbol=STR,
                 instrument=STR,
@@ -139,9 +163,11 @@ SPECS: dict[str, TableSpec] = {
                 reason=STR,
                 updated_at=TS,
             ),
-            "The futures legs of each tilt as planned (one row per tilt and symbol).",
-            key=("tilt_id", "symbol"),
+            "The futures legs of each confirmed tilt as planned, one row per order sent.",
+            key=("client_order_id",),
+            ts="updated_at",
             allowed={"side": frozenset({"buy", "sell"})},
+            coalesce=True,
         ),
         TableSpec(
             "positions",
@@ -171,6 +197,7 @@ SPECS: dict[str, TableSpec] = {
                 amount=F64,
                 price=F64,
                 reduce_only=BOOL,
+                purpose=STR,
                 status=STR,
                 mode=STR,
                 exchange_order_id=STR,
@@ -183,7 +210,8 @@ SPECS: dict[str, TableSpec] = {
             "Every order and each change of its state; read() shows the latest per id.",
             key=("client_order_id",),
             ts="updated_at",
-            allowed={"side": frozenset({"buy", "sell"})},
+            allowed={"side": frozenset({"buy", "sell"}), "status": ORDER_STATUSES},
+            coalesce=True,
         ),
         TableSpec(
             "fills",
@@ -196,11 +224,14 @@ SPECS: dict[str, TableSpec] = {
                 symbol=STR,
                 side=STR,
                 amount=F64,
+                contract_size=F64,
                 price=F64,
                 fee_usd=F64,
+                index_price=F64,
                 ts=TS,
             ),
-            "Executions (trades) of orders; one row per fill id.",
+            "Executions (trades) of orders, in contracts of ``contract_size`` base units; one "
+            "row per fill id.",
             key=("fill_id",),
             required=("amount", "price"),
             ts="ts",
@@ -209,10 +240,45 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             "funding_payments",
             "log",
-            _schema(ts=TS, tilt_id=STR, venue=STR, symbol=STR, amount_usd=F64),
-            "Funding paid (−) or received (+) at each settlement, per tilt and symbol.",
+            _schema(
+                ts=TS,
+                tilt_id=STR,
+                venue=STR,
+                symbol=STR,
+                amount_usd=F64,
+                quantity=F64,
+                rate=F64,
+                mark=F64,
+                source=STR,
+            ),
+            "Funding paid (−) or received (+) at each settlement, per tilt and symbol: the "
+            "quantity then held, that settlement's rate and mark, and where the rate came from.",
+            key=("tilt_id", "symbol", "ts"),
             required=("symbol", "amount_usd"),
             ts="ts",
+        ),
+        TableSpec(
+            "paper_orders",
+            "log",
+            _schema(
+                client_order_id=STR,
+                venue=STR,
+                symbol=STR,
+                side=STR,
+                contracts=F64,
+                price=F64,
+                fee_usd=F64,
+                index_price=F64,
+                status=STR,
+                reason=STR,
+                ts=TS,
+            ),
+            "The paper venue's own book: every order the paper executor received and what it "
+            "did with it (the desk asks it by client id after a crash). Never deduplicated: an "
+            "order sent twice would show twice.",
+            required=("client_order_id", "symbol", "status"),
+            ts="ts",
+            allowed={"side": frozenset({"buy", "sell"})},
         ),
         TableSpec(
             "audit",

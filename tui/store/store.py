@@ -24,7 +24,15 @@ import polars as pl
 from tui.store import compaction
 from tui.store.errors import SchemaError, StoreClosedError, StoreError, WrongTableKindError
 from tui.store.export import ExportFormat, export_frame
-from tui.store.journal import JournalWriter, encode, journal_gens, journal_path, replay, retire
+from tui.store.journal import (
+    JournalWriter,
+    encode,
+    encode_record,
+    journal_gens,
+    journal_path,
+    replay,
+    retire,
+)
 from tui.store.lock import DirLock
 from tui.store.paths import default_data_dir
 from tui.store.rows import (
@@ -40,6 +48,21 @@ from tui.store.schemas import SPECS, TableSpec, spec_of
 from tui.store.segments import TableFiles
 
 Columns = dict[str, list[Value]]
+
+
+def audit_row(
+    kind: str,
+    message: str,
+    *,
+    tilt_id: str | None = None,
+    ts: datetime | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """A row of the audit log (``details`` kept as JSON), for ``append`` or ``record``."""
+    row: dict[str, Any] = {"kind": kind, "message": message, "tilt_id": tilt_id, "ts": ts}
+    if details:
+        row["details_json"] = json.dumps(details, default=str, sort_keys=True)
+    return row
 
 
 class Store:
@@ -184,6 +207,29 @@ class Store:
         self._journal.write(encode(table, cols), len(checked))
         self._pending[table].append(cols)
 
+    def record(self, rows: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
+        """Write rows of several log tables as one event: one journal line, one fsync.
+
+        A ``kill -9`` keeps all of them or none (the line's checksum covers the whole record),
+        so the orders, fills, tilt rows and audit rows of one event never come apart. Every
+        row of every table is checked before anything is written."""
+        batches: list[tuple[str, Columns]] = []
+        count = 0
+        for table, table_rows in rows.items():
+            spec = self._spec(table)
+            if spec.kind != "log":
+                raise WrongTableKindError(f"{table} is a {spec.kind} table; record() is for logs")
+            checker = self._checkers[table]
+            checked = [checker.check(self._defaults(spec, r)) for r in table_rows]
+            if checked:
+                batches.append((table, {c: [r.get(c) for r in checked] for c in spec.schema}))
+                count += len(checked)
+        if not batches:
+            return
+        self._journal.write(encode_record(batches), count)
+        for table, cols in batches:
+            self._pending[table].append(cols)
+
     @staticmethod
     def _defaults(spec: TableSpec, row: Mapping[str, Any]) -> Mapping[str, Any]:
         if spec.kind == "log" and spec.ts is not None and row.get(spec.ts) is None:
@@ -201,12 +247,18 @@ class Store:
         """Record a fill (written through before returning); ``ts`` defaults to now."""
         self.append("fills", row)
 
-    def audit(self, kind: str, message: str, *, tilt_id: str | None = None, **details: Any) -> None:
-        """Append to the audit log (written through). ``details`` are kept as JSON."""
-        row: dict[str, Any] = {"kind": kind, "message": message, "tilt_id": tilt_id}
-        if details:
-            row["details_json"] = json.dumps(details, default=str, sort_keys=True)
-        self.append("audit", row)
+    def audit(
+        self,
+        kind: str,
+        message: str,
+        *,
+        tilt_id: str | None = None,
+        ts: datetime | None = None,
+        **details: Any,
+    ) -> None:
+        """Append to the audit log (written through). ``details`` are kept as JSON; ``ts``
+        defaults to now (the desk passes its own clock's time)."""
+        self.append("audit", audit_row(kind, message, tilt_id=tilt_id, ts=ts, **details))
 
     # -- flushing -----------------------------------------------------------------------
 

@@ -1,0 +1,531 @@
+"""The desk: the one owner of a tilt's life, headless (no Textual import).
+
+It turns a plan into a proposal for review, journals the orders before any request, hands
+them to the executor (paper or live: the only difference), books what came back into the
+ledger, settles funding as it is paid, proposes the exit, and closes the tilt with its
+realized P&L split. Every event is one journal record stamped by one clock, so a crash keeps
+all of an event or none of it, and a restart (``restore``) brings back exactly what was
+open — asking the executor, never resending, about any order whose fate is unknown.
+
+The app is a view of this: it calls these methods and shows what they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from tui.core.ledger import Book, LedgerFill
+from tui.core.models import MarketSpec, Plan, Quote, TiltSpec
+from tui.core.orders import Execution, OrderIntent, closing_orders, orders_for_plan
+from tui.core.portfolio import asset_prices
+from tui.desk import records
+from tui.desk.funding import FundingClerk
+from tui.desk.restore import restore_desk
+from tui.desk.tilt import Outcome, Proposal, Purpose, Tilt, new_tilt_id
+from tui.desk.watch import TiltWatch, watch_tilt
+from tui.store.store import audit_row
+
+Clock = Callable[[], datetime]
+#: The smallest step between two stamps: records of one event stay in causal order.
+TICK = timedelta(microseconds=1)
+
+
+class Executor(Protocol):
+    """What the desk needs of an executor (``tui.engine.paper.PaperExecutor``, or live)."""
+
+    mode: str
+
+    async def submit(self, intent: OrderIntent, quote: Quote | None) -> Execution:
+        """Send one order; raises ``OrderFateUnknown`` when it may or may not have arrived."""
+        ...
+
+    async def query(self, client_order_id: str) -> Execution | None:
+        """What the venue did with ``client_order_id``; ``None`` if it never received it."""
+        ...
+
+    async def positions(self) -> dict[str, float]:
+        """Signed contracts held per symbol on the venue."""
+        ...
+
+
+class Desk:
+    """Proposals, confirmation, orders, the ledger, funding, exits, restart."""
+
+    def __init__(
+        self,
+        store: Any,
+        executor: Executor,
+        *,
+        venue: str,
+        clock: Clock,
+        settle_funding: bool = True,
+        tilt_ids: Callable[[datetime], str] = new_tilt_id,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.venue = venue
+        self.mode = executor.mode
+        self.clock = clock
+        self.tilt_ids = tilt_ids
+        """Makes tilt ids (tests pin it so what they show is stable)."""
+        self.markets: dict[str, MarketSpec] = {}
+        self.quotes: dict[str, Quote] = {}
+        self.tilts: dict[str, Tilt] = {}
+        """Every tilt the desk knows of this session: those restored as open, and new ones."""
+        self.notes: list[str] = []
+        """What the user must hear: restored tilts, orders resolved, differences found."""
+        self.funding = FundingClerk(self, enabled=settle_funding)
+        self._last_stamp: datetime | None = None
+
+    # -- the clock ------------------------------------------------------------------------
+
+    def stamp(self) -> datetime:
+        """Now, by the desk's one clock, strictly after every stamp before it (causal order
+        even when the clock stands still or the app switches clocks)."""
+        now = self.clock()
+        if self._last_stamp is not None and now <= self._last_stamp:
+            now = self._last_stamp + TICK
+        self._last_stamp = now
+        return now
+
+    def seen(self, moment: datetime | None) -> None:
+        """A time already on a record: later stamps come after it."""
+        if moment is not None and (self._last_stamp is None or moment > self._last_stamp):
+            self._last_stamp = moment
+
+    # -- market data ------------------------------------------------------------------------
+
+    def set_markets(self, markets: Mapping[str, MarketSpec]) -> None:
+        """The venue's markets (contract sizes, instruments, intervals)."""
+        self.markets.update(markets)
+
+    def observe(self, quotes: Mapping[str, Quote]) -> None:
+        """Fresh quotes: kept for pricing, and their funding rates for the settlement ahead."""
+        self.quotes.update(quotes)
+        self.funding.observe(quotes.values())
+
+    def prices(self) -> dict[str, float]:
+        """A spot price per asset (perpetual index, else mark)."""
+        return asset_prices(self.markets.values(), self.quotes)
+
+    # -- what is open ---------------------------------------------------------------------
+
+    @property
+    def open_tilt(self) -> Tilt | None:
+        """The tilt that holds positions (one at a time: a new proposal adjusts it)."""
+        live = [t for t in self.tilts.values() if t.live]
+        return max(live, key=lambda t: t.created_at) if live else None
+
+    def contract_size(self, symbol: str) -> float:
+        """Base units per contract of ``symbol`` (1 when the market is unknown yet)."""
+        market = self.markets.get(symbol)
+        return market.contract_size if market is not None else 1.0
+
+    def net_contracts(self) -> dict[str, float]:
+        """Signed contracts per symbol over every open tilt."""
+        out: dict[str, float] = {}
+        for tilt in self.tilts.values():
+            if not tilt.live:
+                continue
+            for symbol, book in tilt.books.items():
+                size = book.contract_size
+                out[symbol] = out.get(symbol, 0.0) + book.quantity / size
+        return {s: round(q, 12) for s, q in out.items() if abs(q) > 1e-12}
+
+    def overlay(self) -> dict[str, float]:
+        """Signed futures notional per asset held by open tilts, at current prices: what the
+        next proposal is planned on top of."""
+        out: dict[str, float] = {}
+        for tilt in self.tilts.values():
+            if not tilt.live:
+                continue
+            for symbol, book in tilt.holding().items():
+                quote = self.quotes.get(symbol)
+                price = (quote.price if quote is not None else None) or book.entry_price
+                out[book.asset] = out.get(book.asset, 0.0) + book.quantity * price
+        return out
+
+    def watch(self, now: datetime, stale: Iterable[str] = ()) -> TiltWatch | None:
+        """The open tilt marked to market at ``now`` (``None`` when no tilt is open)."""
+        tilt = self.open_tilt
+        return None if tilt is None else watch_tilt(self, tilt, now, set(stale))
+
+    # -- proposals --------------------------------------------------------------------------
+
+    def propose(self, plan: Plan, spec: TiltSpec, *, blocked: str = "") -> Proposal:
+        """The orders of ``plan`` for review: a new tilt, or an adjustment of the open one."""
+        now = self.stamp()
+        tilt = self.open_tilt
+        purpose: Purpose = "open" if tilt is None else "adjust"
+        tilt_id = self.tilt_ids(now) if tilt is None else tilt.tilt_id
+        batch = 0 if tilt is None else tilt.batches
+        intents = orders_for_plan(plan, tilt_id, batch)
+        if not intents and not blocked:
+            blocked = "no leg can be sent (every leg is below minimum or blocked)"
+        proposal = Proposal(
+            tilt_id, purpose, batch, intents, plan_summary(tilt_id, plan, purpose),
+            list(plan.warnings), blocked, plan, spec,
+        )  # fmt: skip
+        rows: dict[str, list[dict[str, Any]]] = {"audit": [self._proposal_audit(proposal, now)]}
+        if tilt is None:
+            fresh = Tilt(tilt_id, "proposed", self.venue, self.mode, now, spec, plan.base_usd)
+            rows["tilts"] = [records.tilt_row(fresh, now)]
+        self.store.record(rows)
+        return proposal
+
+    def propose_unwind(self, reason: str = "unwind") -> Proposal | None:
+        """Reduce-only orders that flatten the open tilt, for review (``None``: no tilt)."""
+        tilt = self.open_tilt
+        if tilt is None:
+            return None
+        now = self.stamp()
+        held = {s: b.quantity / b.contract_size for s, b in tilt.holding().items()}
+        intents = closing_orders(
+            held, self.markets, tilt.tilt_id, self.quotes, "close", tilt.batches
+        )
+        blocked = "" if intents else "nothing left to close"
+        summary = f"Unwind tilt {tilt.tilt_id} ({reason}): reduce-only orders that flatten its legs"
+        proposal = Proposal(tilt.tilt_id, "close", tilt.batches, intents, summary, [], blocked)
+        tilt.status = "exit_proposed"
+        tilt.note = f"exit proposed: {reason}"
+        self.store.record(
+            {
+                "tilts": [records.tilt_row(tilt, now)],
+                "audit": [self._proposal_audit(proposal, now)],
+            }
+        )
+        return proposal
+
+    def back_out(self, proposal: Proposal) -> None:
+        """The user backed out of the review: nothing is sent."""
+        if proposal.state != "pending":
+            return
+        proposal.state = "backed_out"
+        now = self.stamp()
+        rows: dict[str, list[dict[str, Any]]] = {
+            "audit": [
+                audit_row(
+                    "info", "review backed out; nothing sent", tilt_id=proposal.tilt_id, ts=now
+                )
+            ]
+        }
+        tilt = self.tilts.get(proposal.tilt_id)
+        if proposal.purpose == "open":
+            fresh = Tilt(proposal.tilt_id, "discarded", self.venue, self.mode, now, proposal.spec)
+            rows["tilts"] = [records.tilt_row(fresh, now, note="backed out at review")]
+        elif proposal.purpose == "close" and tilt is not None and tilt.status == "exit_proposed":
+            tilt.status, tilt.note = "open", "exit backed out at review"
+            rows["tilts"] = [records.tilt_row(tilt, now)]
+        self.store.record(rows)
+
+    def discard(self, plan: Plan, spec: TiltSpec | None) -> str:
+        """Archive the proposal without sending anything; returns its tilt id."""
+        now = self.stamp()
+        tilt_id = self.tilt_ids(now)
+        tilt = Tilt(tilt_id, "discarded", self.venue, self.mode, now, spec, plan.base_usd)
+        tilt.note = f"proposal of {len(plan.legs)} legs discarded"
+        self.store.record(
+            {
+                "tilts": [records.tilt_row(tilt, now)],
+                "audit": [
+                    audit_row("discard", tilt.note, tilt_id=tilt_id, ts=now, legs=len(plan.legs))
+                ],
+            }
+        )
+        return tilt_id
+
+    # -- confirmation and execution ---------------------------------------------------------
+
+    async def confirm(self, proposal: Proposal) -> Outcome:
+        """Journal the proposal's orders, send each once, and book what comes back.
+
+        Confirming the same proposal twice sends nothing the second time."""
+        if proposal.state != "pending":
+            return Outcome(proposal.tilt_id, message="already confirmed: nothing sent", sent=False)
+        if proposal.blocked or not proposal.intents:
+            reason = proposal.blocked or "no orders"
+            self.store.audit("warning", f"confirm refused: {reason}", tilt_id=proposal.tilt_id)
+            return Outcome(proposal.tilt_id, message=f"not sent: {reason}", sent=False)
+        proposal.state = "confirmed"
+        now = self.stamp()
+        tilt = self._tilt_for(proposal, now)
+        tilt.batches += 1
+        rows: dict[str, list[dict[str, Any]]] = {
+            "tilts": [records.tilt_row(tilt, now)],
+            "orders": [records.order_row(i, self.venue, self.mode, now) for i in proposal.intents],
+            "audit": [
+                audit_row(
+                    "confirm",
+                    f"{len(proposal.intents)} orders confirmed ({proposal.purpose})",
+                    tilt_id=tilt.tilt_id,
+                    ts=now,
+                    orders=[i.client_order_id for i in proposal.intents],
+                )
+            ],
+        }
+        if proposal.plan is not None:
+            rows["legs"] = records.leg_rows(proposal.plan, proposal.intents, now)
+        self.store.record(rows)  # durable before any request leaves
+        outcome = Outcome(tilt.tilt_id)
+        for intent in proposal.intents:
+            execution = await self._send(intent)
+            if execution is None:
+                outcome.unknown.append(intent.symbol)
+                continue
+            self.book(tilt, intent, execution)
+            if execution.filled > 0:
+                outcome.filled += 1
+            else:
+                outcome.rejected.append(f"{intent.symbol}: {execution.reason or execution.status}")
+        self.settle_status(tilt, proposal.purpose)
+        outcome.message = outcome_words(tilt, outcome)
+        return outcome
+
+    def _tilt_for(self, proposal: Proposal, now: datetime) -> Tilt:
+        tilt = self.tilts.get(proposal.tilt_id)
+        if tilt is None:
+            plan = proposal.plan
+            tilt = Tilt(
+                proposal.tilt_id,
+                "confirmed",
+                self.venue,
+                self.mode,
+                now,
+                proposal.spec,
+                plan.base_usd if plan is not None else 0.0,
+            )
+            self.tilts[tilt.tilt_id] = tilt
+            prices = self.prices()
+            if plan is not None:
+                tilt.expected_carry_usd = plan.totals.carry_usd
+                tilt.pair = pair_of_plan(plan)
+            if tilt.pair and all(prices.get(a) for a in tilt.pair):
+                tilt.entry_spread = prices[tilt.pair[0]] / prices[tilt.pair[1]]
+        elif proposal.purpose == "adjust" and proposal.spec is not None:
+            tilt.spec = proposal.spec  # the tilt now aims at the new targets
+            if proposal.plan is not None:
+                tilt.expected_carry_usd += proposal.plan.totals.carry_usd
+        return tilt
+
+    async def _send(self, intent: OrderIntent) -> Execution | None:
+        """Send once; on any doubt ask by client id. ``None``: fate still unknown."""
+        try:
+            return await self.executor.submit(intent, self.quotes.get(intent.symbol))
+        except Exception as exc:  # a timeout or a dropped connection: never resend blindly
+            error = f"{type(exc).__name__}: {exc}"
+        try:
+            found = await self.executor.query(intent.client_order_id)
+        except Exception as exc:
+            found, error = None, f"{error}; lookup failed: {exc}"
+        if found is not None:
+            return found
+        now = self.stamp()
+        self.store.record(
+            {
+                "orders": [
+                    {
+                        "client_order_id": intent.client_order_id,
+                        "status": "unknown",
+                        "error": error,
+                        "updated_at": now,
+                    }
+                ],
+                "audit": [
+                    audit_row(
+                        "error",
+                        f"{intent.client_order_id}: fate unknown ({error}); not resent",
+                        tilt_id=intent.tilt_id,
+                        ts=now,
+                    )
+                ],
+            }
+        )
+        return None
+
+    def book(self, tilt: Tilt, order: OrderIntent | dict[str, Any], execution: Execution) -> None:
+        """Book an execution: order state, fill, ledger and tilt row, as one record."""
+        now = self.stamp()
+        get = order.get if isinstance(order, dict) else lambda k: getattr(order, k)
+        symbol = str(get("symbol"))
+        rows: dict[str, list[dict[str, Any]]] = {
+            "orders": [records.order_update(execution, now)],
+        }
+        if execution.filled > 0 and execution.average:
+            size = self.contract_size(symbol)
+            fill = records.fill_row(order, execution, self.venue, size, now)
+            rows["fills"] = [fill]
+            self.apply_fill(tilt, fill)
+            if tilt.entry_at is None:
+                tilt.entry_at = now
+            if tilt.status == "confirmed":
+                tilt.status = "open"
+            words = f"{get('side')} {execution.filled:g} {symbol} @ {execution.average:g}"
+            rows["audit"] = [audit_row("fill", words, tilt_id=tilt.tilt_id, ts=now)]
+        else:
+            words = f"{execution.client_order_id} {execution.status}: {execution.reason or '-'}"
+            rows["audit"] = [audit_row("error", words, tilt_id=tilt.tilt_id, ts=now)]
+        rows["tilts"] = [records.tilt_row(tilt, now)]
+        self.store.record(rows)
+        self.save_positions()
+
+    def apply_fill(self, tilt: Tilt, fill: Mapping[str, Any]) -> None:
+        """Fold one fill row into the tilt's book of its symbol."""
+        symbol = str(fill["symbol"])
+        size = float(fill.get("contract_size") or 1.0)
+        book = tilt.books.get(symbol)
+        if book is None:
+            market = self.markets.get(symbol)
+            asset = market.base if market is not None else symbol.split("/")[0]
+            book = tilt.books[symbol] = Book(symbol, asset, size)
+        signed = float(fill["amount"]) * size * (1.0 if fill["side"] == "buy" else -1.0)
+        book.apply(
+            LedgerFill(
+                fill["ts"],
+                signed,
+                float(fill["price"]),
+                float(fill.get("fee_usd") or 0.0),
+                fill.get("index_price"),
+            )
+        )
+
+    def settle_status(self, tilt: Tilt, purpose: str) -> None:
+        """After a batch (or a restart): open, failed, closed or still exiting — and say so
+        on the tilt's row."""
+        now = self.stamp()
+        before = tilt.status
+        if purpose == "close":
+            if not tilt.holding():
+                tilt.status, tilt.closed_at = "closed", now
+                tilt.close_reason = tilt.note.removeprefix("exit proposed: ") or "unwind"
+                tilt.note = "closed: every leg flat"
+            else:
+                tilt.note = "unwind incomplete: " + ", ".join(sorted(tilt.holding()))
+        elif not tilt.books:
+            tilt.status, tilt.note = "failed", "no order filled; nothing is held"
+        else:
+            missing = [i for i in self._orders_of(tilt) if i["status"] not in ("filled", "partial")]
+            if missing:
+                tilt.note = "unbalanced: no fill for " + ", ".join(m["symbol"] for m in missing)
+            else:
+                tilt.note = "every leg filled"
+        rows: dict[str, list[dict[str, Any]]] = {"tilts": [records.tilt_row(tilt, now)]}
+        if tilt.status == "closed" and before != "closed":
+            r = tilt.realized()
+            rows["audit"] = [
+                audit_row(
+                    "close",
+                    f"tilt {tilt.tilt_id} closed: realized {r.total:+,.2f} USD",
+                    tilt_id=tilt.tilt_id,
+                    ts=now,
+                    price=r.price,
+                    funding=r.funding,
+                    basis=r.basis,
+                    fees=r.fees,
+                )
+            ]
+        self.store.record(rows)
+        self.save_positions()
+
+    def _orders_of(self, tilt: Tilt) -> list[dict[str, Any]]:
+        df = self.store.read("orders")
+        return [
+            r
+            for r in df.filter(df["tilt_id"] == tilt.tilt_id).to_dicts()
+            if r.get("purpose") != "close"
+        ]
+
+    def save_positions(self) -> None:
+        """Rewrite the ``positions`` table from the ledger (a projection, rebuilt at start)."""
+        import polars as pl
+
+        from tui.store.schemas import SPECS
+
+        now = self._last_stamp or self.clock()
+        rows = []
+        holders: dict[str, Tilt] = {}
+        for tilt in self.tilts.values():
+            if tilt.live:
+                for symbol in tilt.holding():
+                    holders[symbol] = tilt
+        for symbol, contracts in self.net_contracts().items():
+            holder = holders.get(symbol)
+            book = holder.books[symbol] if holder is not None else None
+            rows.append(
+                {
+                    "venue": self.venue,
+                    "symbol": symbol,
+                    "asset": book.asset if book is not None else symbol.split("/")[0],
+                    "contracts": contracts,
+                    "entry_price": book.entry_price if book is not None else None,
+                    "tilt_id": holder.tilt_id if holder is not None else None,
+                    "updated_at": now,
+                }
+            )
+        frame = pl.DataFrame(rows, schema=SPECS["positions"].schema)
+        self.store.replace("positions", frame)
+
+    # -- funding, restart ---------------------------------------------------------------------
+
+    def settle_funding(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Book every funding settlement passed since the last one (paper: the desk is the
+        venue's funding clerk). Returns the payments written."""
+        return self.funding.settle(now or self.clock())
+
+    async def restore(self) -> list[str]:
+        """Reload what is open from the store, resolve orders of unknown fate by asking the
+        executor, and list every difference between the books and the executor."""
+        notes = await restore_desk(self)
+        self.notes.extend(notes)
+        return notes
+
+    def _proposal_audit(self, proposal: Proposal, now: datetime) -> dict[str, Any]:
+        return audit_row(
+            "proposal",
+            proposal.summary,
+            tilt_id=proposal.tilt_id,
+            ts=now,
+            orders=len(proposal.intents),
+            warnings=len(proposal.warnings),
+            blocked=proposal.blocked,
+            purpose=proposal.purpose,
+        )
+
+
+def pair_of_plan(plan: Plan) -> tuple[str, str] | None:
+    """(long, short) asset of a plan: its biggest buy and biggest sell."""
+    buys = [leg for leg in plan.sendable() if leg.side == "buy"]
+    sells = [leg for leg in plan.sendable() if leg.side == "sell"]
+    if not buys or not sells:
+        return None
+    long = max(buys, key=lambda leg: abs(leg.target_notional_usd)).asset
+    short = max(sells, key=lambda leg: abs(leg.target_notional_usd)).asset
+    return long, short
+
+
+def plan_summary(tilt_id: str, plan: Plan, purpose: str) -> str:
+    """One line above the orders in the review."""
+    t = plan.totals
+    verb = "Adjust tilt" if purpose == "adjust" else "Tilt"
+    return (
+        f"{verb} {tilt_id} on {plan.venue} · base ${plan.base_usd:,.0f} · "
+        f"{plan.window_days:g} d at {plan.leverage:g}× · net ${t.net_notional_usd:+,.0f}"
+        f" · gross ${t.gross_notional_usd:,.0f} · margin ${t.margin_usd:,.0f}"
+        f" · fees ${t.fees_usd:,.2f} · expected carry ${t.carry_usd:+,.2f}"
+    )
+
+
+def outcome_words(tilt: Tilt, outcome: Outcome) -> str:
+    """One line for the user about a confirmed batch."""
+    parts = [f"{outcome.filled} filled"]
+    if outcome.rejected:
+        parts.append("rejected: " + "; ".join(outcome.rejected))
+    if outcome.unknown:
+        parts.append("fate unknown (asked, not resent): " + ", ".join(outcome.unknown))
+    return f"tilt {tilt.tilt_id} {tilt.status} · " + " · ".join(parts)
+
+
+def fills_in_order(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fills sorted by time (the journal's order breaks ties)."""
+    return sorted(rows, key=lambda r: r["ts"])
