@@ -12,6 +12,7 @@ import pytest
 from tui.core.errors import InputError
 from tui.core.models import MarketSpec, Portfolio, Quote, TiltSpec, annualize_funding
 from tui.core.planner import plan_tilt
+from tui.core.portfolio import tiltable_assets, untiltable_notes
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -325,3 +326,62 @@ def test_no_price_blocks_the_leg():
     portfolio = Portfolio(holdings={"ETH": 20.0, "USDT": 50_000})
     leg = plan({"BTC": 0.1}, portfolio=portfolio, quotes=quotes).legs[0]
     assert leg.status == "blocked" and "no price" in leg.reason
+
+
+# A holding no futures market can tilt (FOO): it never blocks the plan.
+WITH_FOO = Portfolio(
+    holdings={"BTC": 1.0, "ETH": 20.0, "FOO": 10.0},
+    strategic={"BTC": 45, "ETH": 45, "FOO": 10},
+)
+FOO_NOTE = "FOO: no futures market on test; counted in the base, not tilted"
+
+
+def test_unpriced_holding_without_market_counts_zero_and_is_not_tilted():
+    # FOO has no market, hence no price: base = 1 × 50,000 + 20 × 2,500 + 10 × 0 = 100,000.
+    # The SAA targets as tactical targets (the builder's prefill after a restart), FOO's
+    # included: BTC 45 % → 45,000 − 50,000 = −5,000 → sell 0.1 BTC; ETH 45 % → 45,000 −
+    # 50,000 = −5,000 → sell 2 ETH; FOO's 10 % is left out.
+    result = plan({"BTC": 0.45, "ETH": 0.45, "FOO": 0.10}, portfolio=WITH_FOO)
+    assert result.base_usd == pytest.approx(100_000)
+    assert [(leg.asset, leg.side, leg.amount) for leg in result.legs] == [
+        ("BTC", "sell", "0.1"),
+        ("ETH", "sell", "2"),
+    ]
+    assert result.legs[0].notional_usd == pytest.approx(-5_000)
+    assert result.legs[1].notional_usd == pytest.approx(-5_000)
+    assert result.warnings == [
+        "FOO: no futures market on test and no price; counts 0 in the base, not tilted"
+    ]
+
+
+def test_priced_holding_without_market_counts_in_the_base():
+    # A caller with a spot price for FOO ($500) would count it: the planner's prices come from
+    # futures only, so show it with `untiltable_notes` directly, and plan with an explicit base
+    # of 1 × 50,000 + 20 × 2,500 + 10 × 500 = 105,000: BTC 50 % → 52,500 − 50,000 = +2,500 →
+    # buy 0.05 BTC.
+    prices = {"BTC": 50_000.0, "ETH": 2_500.0, "FOO": 500.0}
+    assert WITH_FOO.value(prices) == pytest.approx(105_000)
+    assert untiltable_notes(WITH_FOO, [BTC, ETH], prices, "test") == {"FOO": FOO_NOTE}
+    leg = plan({"BTC": 0.50}, portfolio=WITH_FOO, base_usd=105_000).legs[0]
+    assert (leg.side, leg.amount) == ("buy", "0.05")
+    assert leg.notional_usd == pytest.approx(2_500)
+
+
+def test_a_target_only_on_the_untiltable_asset_plans_no_leg():
+    result = plan({"FOO": 0.2}, portfolio=WITH_FOO)
+    assert result.legs == [] and result.totals.gross_notional_usd == 0
+    assert any(w.startswith("FOO: no futures market on test") for w in result.warnings)
+
+
+def test_an_asset_outside_the_portfolio_without_market_is_still_refused():
+    with pytest.raises(InputError, match="unknown asset DOGE"):
+        plan({"BTC": 0.5, "DOGE": 0.1}, portfolio=WITH_FOO)
+
+
+def test_tiltable_assets_are_the_risk_assets_with_a_market():
+    portfolio = Portfolio(holdings={"FOO": 1.0, "ETH": 2.0, "USDT": 100.0, "BTC": 0.5})
+    assert tiltable_assets(portfolio, [BTC, ETH]) == ["ETH", "BTC"]  # portfolio order
+    # A dated future alone makes an asset tiltable; no markets, nothing is.
+    foo_future = future("FOO", NOW + timedelta(days=80), 0.1)
+    assert tiltable_assets(portfolio, [foo_future]) == ["FOO"]
+    assert tiltable_assets(portfolio, []) == []

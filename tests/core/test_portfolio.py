@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tui.core.errors import InputError
+from tui.core.models import Portfolio
 from tui.core.portfolio import (
     dump_portfolio,
     load_portfolio,
@@ -75,3 +76,27 @@ def test_parse_targets():
 def test_bad_targets(text, message):
     with pytest.raises(InputError, match=message):
         parse_targets(text)
+
+
+def test_untiltable_notes_say_what_counts_in_the_base():
+    from tui.core.models import MarketSpec
+    from tui.core.portfolio import tiltable_assets, untiltable_notes
+
+    btc = MarketSpec(
+        symbol="BTC/USDT:USDT", base="BTC", quote="USDT", settle="USDT", instrument="perp"
+    )
+    portfolio = Portfolio(
+        holdings={"BTC": 1.0, "FOO": 10.0, "BAR": 2.0, "USDT": 5.0},
+        strategic={"BTC": 80, "FOO": 10, "BAR": 5, "BAZ": 5},
+    )
+    notes = untiltable_notes(portfolio, [btc], {"BTC": 50_000.0, "BAR": 3.0}, "binanceusdm")
+    assert notes == {
+        "FOO": "FOO: no futures market on binanceusdm and no price; counts 0 in the base, "
+        "not tilted",
+        "BAR": "BAR: no futures market on binanceusdm; counted in the base, not tilted",
+        "BAZ": "BAZ: no futures market on binanceusdm; not tilted",  # a target, no holding
+    }
+    assert all("\n" not in note for note in notes.values())
+    assert tiltable_assets(portfolio, [btc]) == ["BTC"]
+    # The base counts priced holdings only: 1 × 50,000 + 2 × 3 + 5 (USDT) = 50,011.
+    assert portfolio.value({"BTC": 50_000.0, "BAR": 3.0}) == pytest.approx(50_011)

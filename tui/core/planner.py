@@ -25,7 +25,7 @@ from tui.core.models import (
     Totals,
     annualize_funding,
 )
-from tui.core.portfolio import asset_prices
+from tui.core.portfolio import asset_prices, untiltable_notes
 from tui.core.precision import amount_to_precision
 
 #: A leg smaller than this (USD) is no leg: the asset already sits at its target.
@@ -47,8 +47,10 @@ def plan_tilt(
 
     ``overlay`` is the signed futures notional already held per asset (an active tilt), part
     of the effective exposure ``E_a``. Raises `InputError` for input that cannot be planned
-    (unknown asset, leverage above a market's maximum, no portfolio value); problems of one
-    leg (below minimum, no price) are that leg's status instead.
+    (an unknown asset, leverage above a market's maximum, no portfolio value); problems of one
+    leg (below minimum, no price) are that leg's status instead. An asset of the portfolio
+    with no market on the venue is not an error: it counts in the base and is not tilted
+    (a target on it is left out, with a warning).
     """
     markets = list(markets)
     overlay = overlay or {}
@@ -58,26 +60,33 @@ def plan_tilt(
     prices = asset_prices(markets, quotes)
     warnings: list[str] = []
 
-    for asset in tilt.targets:
+    # A portfolio asset no market can tilt never blocks the plan: it counts in the base at
+    # its price (0 without one), any target on it is left out, and a warning says so.
+    untiltable = untiltable_notes(portfolio, markets, prices, venue)
+    warnings += untiltable.values()
+    targets: dict[str, float] = {}
+    for asset, weight in tilt.targets.items():
         if asset in STABLECOINS:
             raise InputError(f"target {asset}: stablecoins are cash; target the risk assets")
-        if asset not in by_asset:
+        if asset in by_asset:
+            targets[asset] = weight
+        elif asset not in untiltable:
             raise InputError(f"unknown asset {asset}: no futures market for it on {venue}")
     for asset in portfolio.risk_assets():
-        if portfolio.holdings.get(asset) and asset not in prices:
+        if asset not in untiltable and portfolio.holdings.get(asset) and asset not in prices:
             warnings.append(f"no price for {asset}: its holding counts 0 in the portfolio value")
 
     # The base is the spot portfolio's value: a futures overlay adds exposure, not capital.
     base = tilt.base_usd if tilt.base_usd is not None else portfolio.value(prices)
     if base <= 0:
         raise InputError("the capital base is 0: the portfolio has no priced value; give --base")
-    total_target = sum(tilt.targets.values())
+    total_target = sum(targets.values())
     if total_target > 1.0 + 1e-9:
         warnings.append(f"targets sum to {total_target:.0%} of the base: the tilt is levered")
 
     end = now + timedelta(days=tilt.window_days)
     legs: list[Leg] = []
-    for asset, weight in tilt.targets.items():
+    for asset, weight in targets.items():
         spot_qty = portfolio.holdings.get(asset, 0.0)
         price = prices.get(asset)
         exposure = spot_qty * (price or 0.0) + overlay.get(asset, 0.0)

@@ -134,3 +134,41 @@ def portfolio_from_mapping(data: Mapping[str, Any], source: str = "portfolio") -
         )
     except ValidationError as err:
         raise InputError(describe_validation_error(err, source)) from None
+
+
+def tiltable_assets(portfolio: Portfolio, markets: Iterable[MarketSpec]) -> list[str]:
+    """The portfolio's risk assets that have a futures market (perp or dated) in ``markets``.
+
+    These are the assets the tilt builder offers a target for, in portfolio order. Stablecoins
+    are cash and never tiltable. Call it with the venue's markets once they are known: with no
+    markets nothing is tiltable.
+    """
+    bases = {market.base for market in markets}
+    return [asset for asset in portfolio.risk_assets() if asset in bases]
+
+
+def untiltable_notes(
+    portfolio: Portfolio,
+    markets: Iterable[MarketSpec],
+    prices: Mapping[str, float],
+    venue: str,
+) -> dict[str, str]:
+    """One line per risk asset of the portfolio that no futures market on ``venue`` can tilt.
+
+    Such an asset still counts in the capital base at its price; without a price it counts 0.
+    The line says which, e.g. ``FOO: no futures market on binanceusdm; counted in the base,
+    not tilted``.
+    """
+    bases = {market.base for market in markets}
+    notes: dict[str, str] = {}
+    for asset in portfolio.risk_assets():
+        if asset in bases:
+            continue
+        where = f"{asset}: no futures market on {venue}"
+        if not portfolio.holdings.get(asset):
+            notes[asset] = f"{where}; not tilted"
+        elif asset in prices:
+            notes[asset] = f"{where}; counted in the base, not tilted"
+        else:
+            notes[asset] = f"{where} and no price; counts 0 in the base, not tilted"
+    return notes

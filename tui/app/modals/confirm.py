@@ -1,8 +1,10 @@
 """Confirm or back out: exactly the orders that would be sent, and every warning.
 
-Nothing trades without this screen returning ``True``; ``y`` / Enter confirm, ``n`` / Esc
-back out. When something blocks confirming (stale data, no sendable leg) the screen says why
-and only backing out is offered.
+Nothing trades without this screen returning ``True``. It opens with **Back** focused, so
+Enter backs out; orders go only on ``y``, or on Enter / a click once the user has moved to
+Confirm (Tab or ←). ``n`` / Esc back out. It answers once, however fast keys come. When
+something blocks confirming (stale data, no sendable leg) the screen says why and only
+backing out is offered.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from tui.app import format as fmt
+from tui.app.modals.base import OnceModal
 from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
 
 COLUMNS = (
@@ -51,7 +53,7 @@ def order_rows(orders: Sequence[Any]) -> list[Row]:
     ]
 
 
-class ConfirmOrders(ModalScreen[bool]):
+class ConfirmOrders(OnceModal[bool]):
     """The orders to send, the warnings, and Confirm / Back."""
 
     DEFAULT_CSS = """
@@ -78,9 +80,10 @@ class ConfirmOrders(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Confirm"),
-        Binding("enter", "confirm", "Confirm", show=False),
         Binding("n", "back", "Back"),
         Binding("escape", "back", "Back", show=False),
+        Binding("left", "focus_button('confirm')", "To Confirm", show=False),
+        Binding("right", "focus_button('back')", "To Back", show=False),
     ]
 
     def __init__(
@@ -115,13 +118,18 @@ class ConfirmOrders(ModalScreen[bool]):
                 yield Static(f"Cannot confirm: {self.blocked}", id="blocked")
             with Horizontal(id="buttons"):
                 yield Button(
-                    "Confirm (y)", id="confirm", variant="warning", disabled=bool(self.blocked)
+                    "Confirm (y)", id="confirm", variant="warning", disabled=not self.can_confirm
                 )
                 yield Button("Back (n)", id="back")
 
+    @property
+    def can_confirm(self) -> bool:
+        """Whether there is something to send and nothing blocks it."""
+        return not self.blocked and bool(self.orders)
+
     def on_mount(self) -> None:
-        """Focus Back when blocked, Confirm otherwise — Enter then does the safe thing."""
-        self.query_one("#back" if self.blocked else "#confirm", Button).focus()
+        """Focus Back, always: Enter right after opening must never send anything."""
+        self.query_one("#back", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Confirm or Back."""
@@ -131,11 +139,17 @@ class ConfirmOrders(ModalScreen[bool]):
         else:
             self.action_back()
 
+    def action_focus_button(self, button_id: str) -> None:
+        """Move to a button (← Confirm, → Back); a disabled Confirm stays out of reach."""
+        button = self.query_one(f"#{button_id}", Button)
+        if not button.disabled:
+            button.focus()
+
     def action_confirm(self) -> None:
-        """Send the orders (unless blocked)."""
-        if not self.blocked and self.orders:
-            self.dismiss(True)
+        """Send the orders (unless blocked); only the first answer counts."""
+        if self.can_confirm:
+            self.answer(True)
 
     def action_back(self) -> None:
         """Back out: nothing is sent."""
-        self.dismiss(False)
+        self.answer(False)

@@ -1,18 +1,24 @@
-"""The add / edit holding form: asset, spot quantity and SAA target, validated as typed."""
+"""The add / edit holding form: asset, spot quantity and SAA target, validated as typed.
+
+Errors are said inline and the form stays open: a bad field under the field, and a refusal of
+the whole edit (``check``, e.g. SAA targets that cannot sum to 100 %) under the fields. Only
+Save with a valid edit or Esc / Cancel closes it.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label
 
+from tui.app.modals.base import OnceModal, one_line
 from tui.app.widgets.tilt_builder import NumberField, parse_number
 
 
@@ -39,8 +45,13 @@ class AssetName(Validator):
         return self.success()
 
 
-class HoldingForm(ModalScreen[HoldingEdit | None]):
-    """A small modal: Enter saves (when every field is valid), Esc cancels."""
+#: Checks a whole edit before the form accepts it; raising refuses it (the message is the reason).
+HoldingCheckFn = Callable[[HoldingEdit], object]
+
+
+class HoldingForm(OnceModal[HoldingEdit | None]):
+    """A small modal: Enter saves (when every field is valid and ``check`` accepts the edit),
+    Esc cancels."""
 
     DEFAULT_CSS = """
     HoldingForm {
@@ -58,6 +69,7 @@ class HoldingForm(ModalScreen[HoldingEdit | None]):
         .row > Label.reason { width: 1fr; padding-left: 1; color: $error; }
         #title { text-style: bold; margin-bottom: 1; }
         #note { color: $text-muted; margin-bottom: 1; }
+        #hf-problem { color: $error; width: 100%; height: auto; margin-bottom: 1; }
         #buttons { height: auto; align-horizontal: right; }
         #buttons > Button { margin-left: 2; }
     }
@@ -65,11 +77,19 @@ class HoldingForm(ModalScreen[HoldingEdit | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, asset: str | None, quantity: float | None, strategic: float | None) -> None:
+    def __init__(
+        self,
+        asset: str | None,
+        quantity: float | None,
+        strategic: float | None,
+        *,
+        check: HoldingCheckFn | None = None,
+    ) -> None:
         super().__init__()
         self.asset = asset
         self.quantity = quantity
         self.strategic = strategic
+        self.check = check
 
     def compose(self) -> ComposeResult:
         """Three fields, their reasons, and Save / Cancel."""
@@ -91,6 +111,9 @@ class HoldingForm(ModalScreen[HoldingEdit | None]):
                     yield Label(label, classes="name")
                     yield Input(value, id=f"hf-{key}", validators=[validator], compact=True)
                     yield Label("", id=f"hf-reason-{key}", classes="reason")
+            problem = Label("", id="hf-problem")
+            problem.display = False
+            yield problem
             with Horizontal(id="buttons"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
@@ -105,6 +128,12 @@ class HoldingForm(ModalScreen[HoldingEdit | None]):
         result = event.validation_result
         reason = "" if result is None or result.is_valid else result.failure_descriptions[0]
         self.query_one(f"#hf-reason-{key}", Label).update(reason)
+        self._say_problem("")
+
+    def _say_problem(self, text: str) -> None:
+        label = self.query_one("#hf-problem", Label)
+        label.update(text)
+        label.display = bool(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter saves."""
@@ -133,11 +162,23 @@ class HoldingForm(ModalScreen[HoldingEdit | None]):
         asset = self.query_one("#hf-asset", Input).value.strip().upper()
         quantity = parse_number(self.query_one("#hf-quantity", Input).value) or 0.0
         strategic = parse_number(self.query_one("#hf-strategic", Input).value)
-        self.dismiss(HoldingEdit(asset, quantity, strategic, self.asset))
+        edit = HoldingEdit(asset, quantity, strategic, self.asset)
+        if self.check is not None:
+            try:
+                self.check(edit)
+            except Exception as exc:  # any refusal is a reason to show, never a crash
+                self._say_problem(one_line(exc))
+                return
+        self.answer(edit)
+
+    @property
+    def problem(self) -> str:
+        """Why the whole edit was refused (blank when it was not)."""
+        return str(self.query_one("#hf-problem", Label).content)
 
     def action_cancel(self) -> None:
         """Close without changes."""
-        self.dismiss(None)
+        self.answer(None)
 
 
 def _num(value: float | None) -> str:

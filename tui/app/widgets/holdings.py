@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.message import Message
 
 from tui.app import format as fmt
+from tui.app.modals.ask import AskYesNo
 from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
 from tui.core.models import STABLECOINS, Portfolio
 
@@ -122,6 +123,9 @@ class HoldingsPane(Vertical):
             self.asset = asset
             self.remove = remove
 
+    _portfolio: Portfolio | None = None
+    """The portfolio last shown (what a removal question names)."""
+
     def compose(self) -> ComposeResult:
         """The holdings table."""
         self.border_title = "Holdings"
@@ -141,6 +145,7 @@ class HoldingsPane(Vertical):
         stale: set[str],
     ) -> None:
         """Render the holdings (only changed rows redraw)."""
+        self._portfolio = portfolio
         self.table.set_rows(holdings_rows(portfolio, prices, overlay, stale))
 
     def _selected(self) -> str | None:
@@ -157,10 +162,32 @@ class HoldingsPane(Vertical):
         self.post_message(self.EditRequested(asset))
 
     def action_remove(self) -> None:
-        """Ask the app to remove the highlighted holding."""
+        """Ask first; only on yes ask the app to remove the highlighted holding.
+
+        On the Total row or with no holding there is nothing to remove: nothing happens.
+        """
         asset = self._selected()
-        if asset is not None:
-            self.post_message(self.EditRequested(asset, remove=True))
+        if asset is None:
+            self.notify("Highlight a holding to remove it.", severity="warning", timeout=3)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.post_message(self.EditRequested(asset, remove=True))
+
+        self.app.push_screen(AskYesNo(*self._removal_question(asset), yes_label="Remove"), answered)
+
+    def _removal_question(self, asset: str) -> tuple[str, str]:
+        """The question and its detail line (what exactly goes)."""
+        portfolio = self._portfolio
+        parts = []
+        if portfolio is not None and asset in portfolio.holdings:
+            parts.append(f"its quantity {fmt.qty(portfolio.holdings[asset])}")
+        saa = portfolio.strategic.get(asset) if portfolio is not None else None
+        if saa is not None:
+            parts.append(f"its {saa:g}% SAA target (the others are rescaled to 100%)")
+        detail = ("Removes " + " and ".join(parts) + ".") if parts else ""
+        return f"Remove the holding {asset}?", detail
 
     def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
         """Enter on a row edits it."""

@@ -123,6 +123,7 @@ class TiltBuilder(Vertical):
         .field > Label.reason { width: 1fr; color: $error; padding-left: 1; }
         #targets { height: auto; }
         #targets-title, #sum { color: $text-muted; height: 1; }
+        #untiltable { color: $text-muted; height: auto; }
         #problem { color: $error; height: auto; }
     }
     """
@@ -138,6 +139,8 @@ class TiltBuilder(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.assets: list[str] = []
+        self.untiltable: dict[str, str] = {}
+        """Assets shown without a target field, each with the one line that says why."""
         self._quiet = False
 
     def compose(self) -> ComposeResult:
@@ -146,6 +149,9 @@ class TiltBuilder(Vertical):
         self.border_subtitle = "c confirm · d discard"
         yield Label("Tactical target (% of base) and instrument per asset", id="targets-title")
         yield Vertical(id="targets")
+        untiltable = Label("", id="untiltable")
+        untiltable.display = False
+        yield untiltable
         yield Label("", id="sum")
         for spec in FIELDS:
             with Horizontal(classes="field"):
@@ -189,13 +195,25 @@ class TiltBuilder(Vertical):
         assets: Sequence[str],
         targets_pct: Mapping[str, float] | None = None,
         instrument: str = "auto",
+        *,
+        untiltable: Mapping[str, str] | None = None,
     ) -> None:
-        """Show one target row per asset, keeping what was typed for assets that remain."""
-        if list(assets) == self.assets and targets_pct is None:
+        """Show one target row per tiltable asset, keeping what was typed for those that remain.
+
+        ``untiltable`` maps the assets no futures market can tilt to the line that says why
+        (`tui.core.portfolio.untiltable_notes`): they get no target row, even when listed in
+        ``assets`` or ``targets_pct``, and their lines show under the targets.
+        """
+        notes = dict(untiltable or {})
+        wanted = [a for a in assets if a not in notes]
+        if wanted == self.assets and notes == self.untiltable and targets_pct is None:
+            return
+        self._show_untiltable(notes)
+        if wanted == self.assets and targets_pct is None:
             return
         values, choices = self._typed_targets()
         typed = {a: (values[a], choices.get(a, instrument)) for a in values}
-        self.assets = list(assets)
+        self.assets = wanted
         box = self.query_one("#targets", Vertical)
         box.remove_children()
         rows = []
@@ -206,6 +224,12 @@ class TiltBuilder(Vertical):
             rows.append(self._target_row(asset, value, choice))
         box.mount_all(rows)
         self.call_after_refresh(self.emit)
+
+    def _show_untiltable(self, notes: dict[str, str]) -> None:
+        self.untiltable = notes
+        label = self.query_one("#untiltable", Label)
+        label.update("\n".join(notes.values()))
+        label.display = bool(notes)
 
     def fill(self, values: Mapping[str, str]) -> None:
         """Set global fields by key (``base``, ``window``, ``leverage``, ``stop-loss``…)."""
