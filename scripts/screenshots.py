@@ -36,7 +36,7 @@ async def shoot(out: Path, scenario: Path, data_dir: Path, theme: str, names: li
     """Run one app session and save the screens named in ``names``."""
     options = LaunchOptions(demo=True, scenario=scenario, data_dir=data_dir, theme=theme)
     app = PortingAlphaApp(options, clock=lambda: NOW)
-    app.tilt_id_factory = lambda _now: "T20260105-0000-demo"
+    app.tilt_ids = lambda _now: "T20260105-0000-demo"
     async with app.run_test(size=SIZE) as pilot:
         await market_ready(pilot)
         await type_into(pilot, "#target-BTC", "40")
@@ -53,7 +53,7 @@ async def shoot(out: Path, scenario: Path, data_dir: Path, theme: str, names: li
         await pilot.pause(0.3)
         app.save_screenshot(names[1], str(out))
         await pilot.press("y")
-        await wait_until(pilot, lambda: app.state.active is not None)
+        await wait_until(pilot, lambda: app.desk is not None and app.desk.open_tilt is not None)
         await pilot.pause(0.8)
         app.clear_notifications()
         await pilot.pause(0.3)

@@ -123,4 +123,5 @@ class LaunchOptions:
     leverage: float = 3.0
     window_days: float = 30.0
     instrument: str = "auto"
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    """The typed settings this launch runs with (config file and environment)."""

@@ -45,7 +45,7 @@ async def market_ready(pilot: Pilot[Any], *, freeze: bool = True) -> None:
     the feed state to live, re-planned on every quote now in."""
     app = pilot.app
     assert isinstance(app, PortingAlphaApp)
-    s = app.state
+    s = app.view
     await wait_until(
         pilot,
         lambda: (
@@ -60,9 +60,9 @@ async def market_ready(pilot: Pilot[Any], *, freeze: bool = True) -> None:
         await pilot.pause(0.2)  # let messages already posted by the feeds drain
         s.feed_state, s.feeds, s.last_quote_at = "live", {}, None
         s.spread_samples.clear()
-        app.tick_clock()
-        app.plan_now()  # on every quote now in, not the last throttled re-plan
-        app.render_all()
+        app.main.tick_clock()
+        app.main.plan_now()  # on every quote now in, not the last throttled re-plan
+        app.main.render_all()
     await pilot.pause(0.3)
 
 

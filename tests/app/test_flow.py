@@ -19,6 +19,11 @@ from tui.app.widgets.row_table import RowTable
 AppFactory = Callable[..., PortingAlphaApp]
 
 
+def open_tilt(app: PortingAlphaApp) -> Any:
+    """The desk's open tilt, if the desk is up and holds one."""
+    return app.desk.open_tilt if app.desk is not None else None
+
+
 def audit_kinds(app: PortingAlphaApp) -> list[str]:
     """Kinds in the audit log, oldest first."""
     return list(app.store.read("audit")["kind"])
@@ -37,7 +42,7 @@ async def test_opens_on_demo_market_and_proposes_legs(app_factory: AppFactory) -
         assert btc.cells[1].text == "+0.0100%"  # funding per 8 h
         assert btc.cells[2].text == "+10.9%"  # × 1095
         assert btc.cells[3].text == "8h 00m"  # fixed clock at 00:00, settles 08:00
-        plan = app.state.plan
+        plan = app.view.plan
         assert plan is not None
         sides = {leg.asset: leg.side for leg in plan.legs}
         assert sides == {"BTC": "sell", "ETH": "buy"}  # 50/50 from 64.5/32.3
@@ -58,7 +63,7 @@ async def test_edit_a_holding_saves_to_the_store(app_factory: AppFactory) -> Non
         await set_field(pilot, "#hf-quantity", "2")
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, HoldingForm))
-        assert app.state.portfolio.holdings["BTC"] == 2.0
+        assert app.view.portfolio.holdings["BTC"] == 2.0
         saved = app.store.read("holdings")
         assert dict(zip(saved["asset"], saved["quantity"], strict=True))["BTC"] == 2.0
         await pilot.pause(0.5)
@@ -79,7 +84,7 @@ async def test_holding_form_refuses_bad_input_inline(app_factory: AppFactory) ->
         assert "letters and digits" in str(screen.query_one("#hf-reason-asset", Label).content)
         assert "≥ 0" in str(screen.query_one("#hf-reason-quantity", Label).content)
         await pilot.press("escape")
-        assert "SOL" not in app.state.portfolio.holdings
+        assert "SOL" not in app.view.portfolio.holdings
 
 
 async def test_bad_tilt_inputs_are_refused_inline(app_factory: AppFactory) -> None:
@@ -91,13 +96,13 @@ async def test_bad_tilt_inputs_are_refused_inline(app_factory: AppFactory) -> No
         assert "not a number" in str(reason.content)
         await set_field(pilot, "#field-leverage", "0")
         assert "must be > 0" in str(app.query_one("#reason-leverage", Label).content)
-        await wait_for(pilot, lambda: app.state.plan is None)
-        assert app.state.tilt is None
+        await wait_for(pilot, lambda: app.view.plan is None)
+        assert app.view.tilt is None
         await set_field(pilot, "#target-BTC", "40")
         await set_field(pilot, "#field-leverage", "500")
         assert "≤ 125" in str(app.query_one("#reason-leverage", Label).content)
         await set_field(pilot, "#field-leverage", "5")
-        await wait_for(pilot, lambda: app.state.plan is not None)
+        await wait_for(pilot, lambda: app.view.plan is not None)
         assert str(app.query_one("#reason-leverage", Label).content) == ""
 
 
@@ -116,7 +121,7 @@ async def test_build_confirm_fill_and_watch(app_factory: AppFactory) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await market_ready(pilot)
         await build_tilt(pilot)
-        plan = app.state.plan
+        plan = app.view.plan
         assert plan is not None and plan.leverage == 5
         legs = {leg.asset: leg for leg in plan.legs}
         assert legs["BTC"].side == "sell" and legs["BTC"].target_notional_usd == -19_000
@@ -134,21 +139,21 @@ async def test_build_confirm_fill_and_watch(app_factory: AppFactory) -> None:
         ]
         assert [r.cells[3].text for r in orders] == [legs["BTC"].amount, legs["ETH"].amount]
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.state.active is not None)
+        await wait_for(pilot, lambda: open_tilt(app) is not None)
         await pilot.pause(0.5)
         assert app.query_one(ActiveTiltPanel).has_class("-active")
-        active = app.state.active
-        assert active is not None
-        assert {a: round(q, 6) for a, (_, q, _) in active.positions.items()} == {
+        tilt = open_tilt(app)
+        assert tilt is not None
+        assert {b.asset: round(b.quantity, 6) for b in tilt.holding().values()} == {
             "BTC": -float(legs["BTC"].amount),
             "ETH": float(legs["ETH"].amount),
         }
-        overlay = app.state.overlay()
+        overlay = app.desk.overlay()
         assert round(overlay["BTC"]) == -19_000
         kinds = audit_kinds(app)
         assert kinds.count("proposal") == 1 and "confirm" in kinds and kinds.count("fill") == 2
         # The tilt now sits on its target: a new plan has nothing left to send.
-        assert app.state.plan is None or not app.state.plan.sendable()
+        assert app.view.plan is None or not app.view.plan.sendable()
 
 
 async def test_back_out_and_discard_send_nothing(app_factory: AppFactory) -> None:
@@ -160,15 +165,15 @@ async def test_back_out_and_discard_send_nothing(app_factory: AppFactory) -> Non
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmOrders))
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmOrders))
-        assert app.state.active is None
+        assert open_tilt(app) is None
         await pilot.press("d")
         await pilot.pause(0.3)
-        assert app.state.plan is None and app.state.discarded
+        assert app.view.plan is None and app.view.discarded
         kinds = audit_kinds(app)
         assert "discard" in kinds and "confirm" not in kinds and "fill" not in kinds
         # Typing again proposes again.
         await set_field(pilot, "#target-BTC", "45")
-        await wait_for(pilot, lambda: app.state.plan is not None)
+        await wait_for(pilot, lambda: app.view.plan is not None)
 
 
 async def test_quit_flushes_the_store(app_factory: AppFactory) -> None:
@@ -198,10 +203,54 @@ async def test_the_plan_shown_is_the_plan_of_the_quotes_shown(app_factory: AppFa
         await pilot.pause(0.5)
         from tui.core.planner import plan_tilt
 
-        s = app.state
+        s = app.view
         assert s.plan is not None and s.tilt is not None
         fresh = plan_tilt(
             s.portfolio, s.tilt, s.markets.values(), s.quotes, venue=s.venue, now=app.clock()
         )
         assert [leg.symbol for leg in s.plan.legs] == [leg.symbol for leg in fresh.legs]
         assert {leg.asset: leg.symbol for leg in s.plan.legs}["ETH"] == "ETH/USDT:USDT-260327"
+
+
+async def test_a_confirmed_tilt_survives_quit_and_restart(app_factory: AppFactory) -> None:
+    """Confirm, quit, start again on the same data: the open tilt is back with its P&L and
+    funding paid; the same targets propose no legs; u unwinds it."""
+    first = app_factory()
+    async with first.run_test(size=(160, 48)) as pilot:
+        await market_ready(pilot)
+        await build_tilt(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(first.screen, ConfirmOrders))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: open_tilt(first) is not None)
+        held = {s: round(b.quantity, 9) for s, b in open_tilt(first).holding().items()}
+        tilt_id = open_tilt(first).tilt_id
+        await pilot.press("q")
+        await pilot.pause(0.2)
+
+    again = app_factory()
+    async with again.run_test(size=(160, 48)) as pilot:
+        await market_ready(pilot)
+        await wait_for(pilot, lambda: open_tilt(again) is not None)
+        tilt = open_tilt(again)
+        assert tilt.tilt_id == tilt_id
+        assert {s: round(b.quantity, 9) for s, b in tilt.holding().items()} == held
+        again.main.render_all()
+        await pilot.pause(0.3)
+        panel = again.query_one(ActiveTiltPanel)
+        assert panel.has_class("-active") and tilt_id in str(panel.border_title)
+        summary = str(panel.query_one("#summary").render())
+        assert "P&L" in summary and "funding paid" in summary and "expected carry" in summary
+        # The same targets as before, on top of the open tilt: nothing to send.
+        await build_tilt(pilot)
+        assert again.view.plan is None
+        positions = again.store.read("positions")
+        assert positions.height == 2  # not doubled
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(again.screen, ConfirmOrders))
+        assert again.screen.focused is not None and again.screen.focused.id == "back"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: open_tilt(again) is None)
+        assert again.store.read("positions").height == 0
+        statuses = dict(zip(*again.store.read("tilts").select("tilt_id", "status"), strict=True))
+        assert statuses[tilt_id] == "closed"

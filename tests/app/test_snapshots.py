@@ -42,7 +42,9 @@ async def _confirm(pilot: Pilot[Any]) -> None:
 async def _active(pilot: Pilot[Any]) -> None:
     await _confirm(pilot)
     await pilot.press("y")
-    await wait_for(pilot, lambda: pilot.app.state.active is not None)  # type: ignore[attr-defined]
+    await wait_for(
+        pilot, lambda: pilot.app.desk is not None and pilot.app.desk.open_tilt is not None
+    )  # type: ignore[attr-defined]
     pilot.app.clear_notifications()
     await pilot.pause(0.6)
 
@@ -53,7 +55,7 @@ class TestScreens:
 
     def _app(self, tmp_path: Path, still_scenario: Path, theme: str) -> Any:
         app = make_app(tmp_path / "data", still_scenario, theme=theme)
-        app.tilt_id_factory = lambda _now: "T20260105-0000-snap"
+        app.tilt_ids = lambda _now: "T20260105-0000-snap"
         return app
 
     def test_main(

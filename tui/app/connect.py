@@ -64,7 +64,7 @@ async def open_session(
     # The simulator accepts its demo keys: with them the session reads the leverage caps
     # (Binance publishes them only to API keys). Live keys are never read here.
     credentials = SIM_CREDENTIALS if options.demo else None
-    poll = float(options.settings.get("poll_seconds", 2.0))
+    poll = options.settings.poll_seconds
     session = factory(
         venue,
         sim_url=sim.url if sim else None,

@@ -52,25 +52,26 @@ async def run_ui_load(
     with tempfile.TemporaryDirectory() as tmp:
         app = PortingAlphaApp(LaunchOptions(demo=True, data_dir=Path(tmp)))
         async with app.run_test(size=(160, 48)) as pilot:
-            await _wait(lambda: len(app.state.quotes) >= 3, 30.0)
-            symbols = sorted(app.state.markets)
+            await _wait(lambda: len(app.view.quotes) >= 3, 30.0)
+            symbols = sorted(app.view.markets)
+            main = app.main
             ingested = 0
             refreshes = 0
-            real_ingest = app.state.ingest_quotes
-            real_refresh = app._refresh_dirty
+            real_ingest = app.view.ingest_quotes
+            real_refresh = main._refresh_dirty
 
-            def counting_ingest(quotes: Any, at: Any) -> None:
+            def counting_ingest(quotes: Any) -> None:
                 nonlocal ingested
                 ingested += len(quotes)
-                real_ingest(quotes, at)
+                real_ingest(quotes)
 
             def counting_refresh() -> None:
                 nonlocal refreshes
                 refreshes += 1
                 real_refresh()
 
-            app.state.ingest_quotes = counting_ingest  # type: ignore[method-assign]
-            app._refresh_dirty = counting_refresh  # type: ignore[method-assign]
+            app.view.ingest_quotes = counting_ingest  # type: ignore[method-assign]
+            main._refresh_dirty = counting_refresh  # type: ignore[method-assign]
 
             stop = asyncio.Event()
             offered = 0
@@ -87,11 +88,11 @@ async def run_ui_load(
                             s: Quote(symbol=s, mark=100.0 + (step % 50) * 0.01, index=100.0)
                             for s in symbols
                         }
-                        app.post_message(QuotesArrived(QuotesUpdated("bench", quotes)))
+                        main.post_message(QuotesArrived(QuotesUpdated("bench", quotes)))
                         offered += len(quotes)
                     await asyncio.sleep(1.0 / batch_hz)
 
-            field = app.query_one("#field-window", Input)
+            field = main.query_one("#field-window", Input)
             field.focus()
             await pilot.pause(0.1)
             flooding = asyncio.create_task(flood())

@@ -37,7 +37,7 @@ def launch_options(args: Any) -> LaunchOptions:
         leverage=args.leverage,
         window_days=args.days,
         instrument=args.instrument,
-        settings=args.settings.model_dump(),
+        settings=args.settings,
     )
 
 

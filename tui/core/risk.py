@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tui.core.carry import funding_carry, settlements_in_window
+from tui.core.models import Plan
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,17 @@ def pair_of(positions: Sequence[Position]) -> tuple[str, str] | None:
     top_long = max(longs, key=lambda p: p.quantity * p.entry_price)
     top_short = min(shorts, key=lambda p: p.quantity * p.entry_price)
     return top_long.asset, top_short.asset
+
+
+def pair_of_plan(plan: Plan) -> tuple[str, str] | None:
+    """(long, short) asset of a plan's sendable legs: its biggest buy and biggest sell."""
+    buys = [leg for leg in plan.sendable() if leg.side == "buy"]
+    sells = [leg for leg in plan.sendable() if leg.side == "sell"]
+    if not buys or not sells:
+        return None
+    long = max(buys, key=lambda leg: abs(leg.target_notional_usd)).asset
+    short = max(sells, key=lambda leg: abs(leg.target_notional_usd)).asset
+    return long, short
 
 
 def spread(prices: Mapping[str, float], pair: tuple[str, str]) -> float | None:

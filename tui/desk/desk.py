@@ -20,6 +20,7 @@ from tui.core.ledger import Book, LedgerFill
 from tui.core.models import MarketSpec, Plan, Quote, TiltSpec
 from tui.core.orders import Execution, OrderIntent, closing_orders, orders_for_plan
 from tui.core.portfolio import asset_prices
+from tui.core.risk import pair_of_plan
 from tui.desk import records
 from tui.desk.funding import FundingClerk
 from tui.desk.restore import restore_desk
@@ -493,27 +494,23 @@ class Desk:
         )
 
 
-def pair_of_plan(plan: Plan) -> tuple[str, str] | None:
-    """(long, short) asset of a plan: its biggest buy and biggest sell."""
-    buys = [leg for leg in plan.sendable() if leg.side == "buy"]
-    sells = [leg for leg in plan.sendable() if leg.side == "sell"]
-    if not buys or not sells:
-        return None
-    long = max(buys, key=lambda leg: abs(leg.target_notional_usd)).asset
-    short = max(sells, key=lambda leg: abs(leg.target_notional_usd)).asset
-    return long, short
-
-
 def plan_summary(tilt_id: str, plan: Plan, purpose: str) -> str:
     """One line above the orders in the review."""
     t = plan.totals
     verb = "Adjust tilt" if purpose == "adjust" else "Tilt"
     return (
-        f"{verb} {tilt_id} on {plan.venue} · base ${plan.base_usd:,.0f} · "
-        f"{plan.window_days:g} d at {plan.leverage:g}× · net ${t.net_notional_usd:+,.0f}"
-        f" · gross ${t.gross_notional_usd:,.0f} · margin ${t.margin_usd:,.0f}"
-        f" · fees ${t.fees_usd:,.2f} · expected carry ${t.carry_usd:+,.2f}"
+        f"{verb} {tilt_id} on {plan.venue} · base {_usd(plan.base_usd)} · "
+        f"{plan.window_days:g} d at {plan.leverage:g}× · net {_usd(t.net_notional_usd, True)}"
+        f" · gross {_usd(t.gross_notional_usd)} · margin {_usd(t.margin_usd)}"
+        f" · fees {_usd(t.fees_usd, cents=True)}"
+        f" · expected carry {_usd(t.carry_usd, True, cents=True)}"
     )
+
+
+def _usd(value: float, signed: bool = False, *, cents: bool = False) -> str:
+    """``$1,234`` / ``+$1,234`` / ``-$1,234.50``: the sign before the dollar."""
+    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
+    return f"{sign}${abs(value):,.{2 if cents else 0}f}"
 
 
 def outcome_words(tilt: Tilt, outcome: Outcome) -> str:

@@ -27,6 +27,7 @@ def tilt_row(tilt: Tilt, ts: datetime, **changes: Any) -> dict[str, Any]:
         "base_usd": tilt.base_usd,
         "window_days": tilt.spec.window_days if tilt.spec is not None else None,
         "leverage": tilt.spec.leverage if tilt.spec is not None else None,
+        "expected_carry_usd": tilt.expected_carry_usd,
         "entry_at": tilt.entry_at,
         "entry_spread": tilt.entry_spread,
         "pair": "/".join(tilt.pair) if tilt.pair else None,

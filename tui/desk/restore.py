@@ -40,6 +40,7 @@ def _tilt(row: dict[str, Any]) -> Tilt:
         created_at=row.get("created_at") or row["updated_at"],
         spec=spec,
         base_usd=row.get("base_usd") or 0.0,
+        expected_carry_usd=row.get("expected_carry_usd") or 0.0,
         entry_at=row.get("entry_at"),
         entry_spread=row.get("entry_spread"),
         pair=(pair[0], pair[1]) if pair and len(pair) == 2 else None,

@@ -118,6 +118,7 @@ SPECS: dict[str, TableSpec] = {
                 base_usd=F64,
                 window_days=F64,
                 leverage=F64,
+                expected_carry_usd=F64,
                 entry_at=TS,
                 entry_spread=F64,
                 pair=STR,

@@ -1,9 +1,11 @@
-"""The active tilt: P&L (price + funding), spread move, stop-loss distance, time left, legs."""
+"""The open tilt: P&L split, funding paid, expected carry, spread move, stops, time left, legs.
+
+The numbers come from the desk (`tui.desk.TiltWatch`); this panel puts them into words.
+"Funding paid" is what the ledger booked at each settlement; "expected carry" is the plan's
+estimate over the window, labelled as expected.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -11,37 +13,10 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.app import format as fmt
+from tui.desk.watch import TiltWatch
 
-
-@dataclass(frozen=True)
-class LegWatch:
-    """One held leg, marked to market."""
-
-    symbol: str
-    side: str
-    quantity: float
-    entry: float
-    price: float | None
-    pnl_usd: float
-    stale: bool = False
-
-
-@dataclass(frozen=True)
-class TiltWatch:
-    """Everything the panel shows about the active tilt at one moment."""
-
-    tilt_id: str
-    pnl_usd: float
-    price_pnl_usd: float
-    funding_usd: float
-    base_usd: float
-    spread_label: str
-    spread_move: float | None
-    stop_text: str
-    stop_tone: str
-    time_left: str
-    legs: Sequence[LegWatch] = field(default_factory=tuple)
-    alerts: Sequence[str] = field(default_factory=tuple)
+#: Warn (caution colour) when less than this fraction of a stop's room is left.
+NEAR_STOP = 0.25
 
 
 def _signed(value: float, text: str) -> str:
@@ -49,8 +24,39 @@ def _signed(value: float, text: str) -> str:
     return f"[{var}]{escape(text)}[/]"
 
 
+def _money(value: float) -> str:
+    return _signed(value, fmt.usd_auto(value, signed=True))
+
+
+def stop_words(watch: TiltWatch) -> tuple[str, str]:
+    """(words, tone) for the stops: how far each is, or which one was hit."""
+    stop = watch.stop
+    if stop.hit:
+        return f"stop hit: {stop.hit}", "loss"
+    parts: list[str] = []
+    tone = "foreground"
+    if stop.loss_distance_usd is not None and watch.stop_loss_pct:
+        parts.append(f"loss stop {fmt.usd(stop.loss_distance_usd)} away")
+        if stop.loss_distance_usd < NEAR_STOP * watch.base_usd * watch.stop_loss_pct / 100:
+            tone = "caution"
+    if stop.spread_distance is not None and watch.stop_spread_pct:
+        parts.append(f"spread stop {fmt.pct(stop.spread_distance, decimals=2)} away")
+        if stop.spread_distance < NEAR_STOP * watch.stop_spread_pct / 100:
+            tone = "caution"
+    return (" · ".join(parts) or "no stop set"), tone
+
+
+def time_words(watch: TiltWatch) -> str:
+    """Time left in the window, or that it has ended."""
+    if watch.time_left is None:
+        return "window starts at the first fill"
+    if watch.time_left.total_seconds() <= 0:
+        return "window ended"
+    return f"{fmt.countdown(watch.time_left)} left"
+
+
 class ActiveTiltPanel(Vertical):
-    """Hidden until a tilt is active; then a summary line, one line per leg, and alerts."""
+    """Hidden until a tilt is open; then a summary line, one line per leg, and alerts."""
 
     DEFAULT_CSS = """
     ActiveTiltPanel {
@@ -68,28 +74,35 @@ class ActiveTiltPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         """Summary, legs and alerts."""
-        self.border_title = "Active tilt"
+        self.border_title = "Open tilt"
         yield Static("", id="summary")
         yield Static("", id="legs")
         yield Static("", id="alerts")
 
     def show(self, watch: TiltWatch | None) -> None:
-        """Show ``watch``, or hide the panel when no tilt is active."""
+        """Show ``watch``, or hide the panel when no tilt is open."""
         self.set_class(watch is not None, "-active")
         if watch is None:
             return
-        self.border_title = f"Active tilt {watch.tilt_id}"
+        status = "" if watch.status == "open" else f" · {watch.status.replace('_', ' ')}"
+        self.border_title = f"Open tilt {watch.tilt_id}{status}"
         pnl_pct = watch.pnl_usd / watch.base_usd if watch.base_usd else None
+        realized = watch.realized
+        stop_text, tone = stop_words(watch)
+        pair = f"{watch.pair[0]}/{watch.pair[1]}" if watch.pair else "–"
         summary = (
-            f"P&L {_signed(watch.pnl_usd, fmt.usd_auto(watch.pnl_usd, signed=True))}"
-            f" ({fmt.pct(pnl_pct, decimals=2, signed=True)} of base)"
-            f"  ·  price {_signed(watch.price_pnl_usd, fmt.usd_auto(watch.price_pnl_usd, signed=True))}"
-            f"  ·  funding so far {_signed(watch.funding_usd, fmt.usd_auto(watch.funding_usd, signed=True))}"
-            f"  ·  spread {escape(watch.spread_label)} "
+            f"P&L {_money(watch.pnl_usd)} ({fmt.pct(pnl_pct, decimals=2, signed=True)} of base)"
+            f"  ·  price {_money(watch.price_pnl_usd)}"
+            f"  ·  funding paid {_money(watch.funding_paid_usd)}"
+            f"  ·  fees {_money(-realized.fees)}"
+            f"  ·  expected carry {escape(fmt.usd_auto(watch.expected_carry_usd, signed=True))}"
+            f"\nspread {escape(pair)} "
             f"{_signed(watch.spread_move or 0.0, fmt.pct(watch.spread_move, decimals=2, signed=True))}"
-            f"  ·  [${watch.stop_tone}]{escape(watch.stop_text)}[/]"
-            f"  ·  {escape(watch.time_left)} left"
+            f"  ·  [${tone}]{escape(stop_text)}[/]"
+            f"  ·  {escape(time_words(watch))}"
         )
+        if watch.note and watch.note != "every leg filled":
+            summary += f"  ·  {escape(watch.note)}"
         self.query_one("#summary", Static).update(summary)
         lines = []
         for leg in watch.legs:
@@ -97,8 +110,8 @@ class ActiveTiltPanel(Vertical):
             mark = f"[$stale]{now} (stale)[/]" if leg.stale else now
             lines.append(
                 f"{escape(leg.symbol)} {leg.side} {fmt.qty(abs(leg.quantity))} "
-                f"@ {fmt.price(leg.entry)} → {mark}  "
-                f"{_signed(leg.pnl_usd, fmt.usd_auto(leg.pnl_usd, signed=True))}"
+                f"@ {fmt.price(leg.entry)} → {mark}  {_money(leg.pnl_usd)}"
+                f"  funding {_money(leg.funding_usd)}"
             )
         self.query_one("#legs", Static).update("\n".join(lines))
         self.query_one("#alerts", Static).update("\n".join(f"⚠ {escape(a)}" for a in watch.alerts))

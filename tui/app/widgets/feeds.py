@@ -24,6 +24,28 @@ COLUMNS = (
 )
 
 
+def spread_title(
+    pair: tuple[str, str] | None,
+    points: list[tuple[datetime, float]],
+    entry: tuple[datetime | None, float | None] | None,
+) -> tuple[str, list[tuple[datetime, float]]]:
+    """The pair-spread chart's label and points: since entry when a tilt is open."""
+    if pair is None:
+        return "needs two assets", []
+    label = f"{pair[0]}/{pair[1]}"
+    if entry is None:
+        return label, points
+    entered_at, entry_spread = entry
+    if entered_at is None or not entry_spread:
+        return label, points
+    move = points[-1][1] / entry_spread - 1.0 if points else None
+    since = [pt for pt in points if pt[0] >= entered_at]
+    if len(since) >= 2:
+        return f"{label} since entry {fmt.pct(move, decimals=2, signed=True)}", since
+    # Just entered: the recent history, until the tilt has its own.
+    return f"{label} (just entered, {fmt.pct(move, decimals=2, signed=True)})", points
+
+
 def _tone(value: float | None) -> str | None:
     if value is None or value == 0:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -18,6 +19,39 @@ STATE_WORDS: dict[str, str] = {
     "stale": "stale",
     "offline": "offline",
 }
+
+
+#: Below this age (seconds) the header just says live; above it, it gives the age.
+FRESH_S = 5.0
+#: Above this age the last quote is too old to call the feed live.
+STALE_S = 15.0
+
+
+def connection_words(
+    state: str,
+    detail: str,
+    feeds: Mapping[str, str],
+    age: float | None,
+    venue: str,
+    demo: bool,
+) -> tuple[str, str]:
+    """(css state, plain words) for the connection field, from the venue's health."""
+    why = f": {detail}" if detail else ""
+    if state == "offline":
+        hint = "" if demo else " · no network? try --demo"
+        return "offline", f"✕ cannot reach {venue}, retrying{why}{hint}"
+    if state == "stale":
+        return "stale", f"○ stale: no fresh data for {age or 0:.0f} s{why}"
+    if state == "degraded":
+        lagging = [f"{name} {st}" for name, st in sorted(feeds.items()) if st != "live"]
+        return "degraded", "◐ degraded" + (why or (": " + ", ".join(lagging) if lagging else ""))
+    if state == "live":
+        if age is not None and age > STALE_S:
+            return "stale", f"○ stale: last quote {age:.0f} s ago"
+        if age is not None and age > FRESH_S:
+            return "live", f"● live · last quote {age:.0f} s ago"
+        return "live", f"● live · {venue}"
+    return "connecting", f"connecting to {venue}…"
 
 
 class AppHeader(Horizontal):

@@ -1,0 +1,190 @@
+"""What the screen shows right now: portfolio, markets, quotes, feed health, the tilt being
+built, its plan, chart histories — and which panes need a redraw.
+
+Plain Python (no widgets), so staleness and the chart series are testable without a
+terminal. Trading state (open tilts, positions, funding paid) is not here: the desk owns it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tui.core.models import STABLECOINS, MarketSpec, Plan, Portfolio, Quote, TiltSpec
+from tui.core.risk import pair_of_plan
+
+#: A quote older than this (seconds since this process received it) is shown stale.
+STALE_AFTER_S = 15.0
+
+
+def received_now() -> datetime:
+    """When this process receives something: staleness is an age, so only differences of
+    this clock matter, never the time of day."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class ViewState:
+    """The main screen's model; panes are re-rendered from it when flagged dirty."""
+
+    venue: str
+    demo: bool = False
+    live: bool = False
+    portfolio: Portfolio = field(default_factory=lambda: Portfolio(holdings={}))
+    markets: dict[str, MarketSpec] = field(default_factory=dict)
+    quotes: dict[str, Quote] = field(default_factory=dict)
+    feed_state: str = "connecting"
+    feed_detail: str = ""
+    feeds: dict[str, str] = field(default_factory=dict)
+    """State of each named feed (marks, book, stream…), for the header's detail."""
+    last_quote_at: datetime | None = None
+    tilt: TiltSpec | None = None
+    tilt_problems: list[str] = field(default_factory=list)
+    plan: Plan | None = None
+    plan_problem: str = ""
+    discarded: bool = False
+    funding_history: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
+    price_history: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
+    spread_samples: deque[tuple[datetime, float]] = field(
+        default_factory=lambda: deque(maxlen=4000)
+    )
+    alerted: set[str] = field(default_factory=set)
+    dirty_quotes: bool = False
+    dirty_holdings: bool = False
+    dirty_feeds: bool = False
+    dirty_charts: bool = False
+    dirty_active: bool = False
+
+    @property
+    def mode(self) -> str:
+        """DEMO / PAPER / LIVE."""
+        return "DEMO" if self.demo else ("LIVE" if self.live else "PAPER")
+
+    @property
+    def venue_label(self) -> str:
+        """The venue as the header shows it."""
+        return f"{self.venue} (simulated)" if self.demo else self.venue
+
+    def ingest_quotes(self, quotes: Mapping[str, Quote]) -> None:
+        """Fold fresh quotes in (cheap: the refresh timer does the rendering)."""
+        self.quotes.update(quotes)
+        self.last_quote_at = received_now()
+        self.dirty_quotes = True
+
+    def set_feed(self, state: str, detail: str) -> None:
+        """Record the venue's health."""
+        self.feed_state = state
+        self.feed_detail = detail
+
+    def risk_assets(self) -> list[str]:
+        """Portfolio assets that futures can tilt."""
+        return self.portfolio.risk_assets()
+
+    def prices(self) -> dict[str, float]:
+        """A spot price per asset (perp index, else mark)."""
+        from tui.core.portfolio import asset_prices
+
+        return asset_prices(self.markets.values(), self.quotes)
+
+    def quote_age(self) -> float | None:
+        """Seconds since the last quote arrived (``None`` before the first)."""
+        if self.last_quote_at is None:
+            return None
+        return (received_now() - self.last_quote_at).total_seconds()
+
+    def stale_symbols(self) -> set[str]:
+        """Symbols whose quote is old, or all of them when the venue is stale or offline."""
+        if self.feed_state in ("stale", "offline"):
+            return set(self.markets) | set(self.quotes)
+        now = received_now()
+        return {
+            s
+            for s, q in self.quotes.items()
+            if (now - q.received_at).total_seconds() > STALE_AFTER_S
+        }
+
+    def stale_assets(self) -> set[str]:
+        """Assets whose price comes from a stale quote."""
+        stale = self.stale_symbols()
+        return {m.base for s, m in self.markets.items() if s in stale and m.instrument == "perp"}
+
+    def confirm_blockers(self, plan: Plan) -> str:
+        """Why confirming ``plan`` is refused right now (stale data, live mode), or ``""``."""
+        if self.feed_state in ("offline", "stale"):
+            return f"the venue is {self.feed_state}; prices are not live"
+        stale = self.stale_symbols() & {leg.symbol for leg in plan.sendable()}
+        if stale:
+            return "stale prices for " + ", ".join(sorted(stale))
+        if self.live:
+            return "live orders are not wired into the app yet; restart without --live for paper"
+        return ""
+
+    # -- charts ---------------------------------------------------------------------------
+
+    def pair(self, held: tuple[str, str] | None = None) -> tuple[str, str] | None:
+        """(long, short) asset of the chart: the open tilt's, else the plan's biggest legs,
+        else the first two risk assets."""
+        if held is not None:
+            return held
+        if self.plan is not None:
+            pair = pair_of_plan(self.plan)
+            if pair is not None:
+                return pair
+        risk = [a for a in self.risk_assets() if a not in STABLECOINS]
+        return (risk[1], risk[0]) if len(risk) >= 2 else None
+
+    def history_complete(self) -> bool:
+        """Whether every followed perpetual has its price and funding history."""
+        perps = [s for s, m in self.markets.items() if m.instrument == "perp"]
+        return bool(perps) and all(
+            s in self.price_history and s in self.funding_history for s in perps
+        )
+
+    def perp_of(self, asset: str) -> str | None:
+        """The perpetual of ``asset`` on this venue, if any."""
+        for symbol, market in self.markets.items():
+            if market.base == asset and market.instrument == "perp":
+                return symbol
+        return None
+
+    def spread_points(
+        self, pair: tuple[str, str], now: datetime
+    ) -> tuple[list[tuple[datetime, float]], bool]:
+        """The price ratio long/short: history, then live samples; and whether it is stale."""
+        prices = self.prices()
+        long, short = pair
+        if prices.get(long) and prices.get(short):
+            ratio = prices[long] / prices[short]
+            last = self.spread_samples[-1] if self.spread_samples else None
+            if last is None or last[1] != ratio or (now - last[0]).total_seconds() > 60:
+                self.spread_samples.append((now, ratio))
+        points: list[tuple[datetime, float]] = []
+        long_sym, short_sym = self.perp_of(long), self.perp_of(short)
+        if long_sym and short_sym:
+            shorts = dict(self.price_history.get(short_sym, []))
+            points = [
+                (t, p / shorts[t]) for t, p in self.price_history.get(long_sym, []) if shorts.get(t)
+            ]
+        points += [pt for pt in self.spread_samples if not points or pt[0] > points[-1][0]]
+        stale = bool({long_sym, short_sym} & self.stale_symbols())
+        return points, stale
+
+    def funding_series(self, symbol: str | None) -> tuple[str, list[tuple[datetime, float]]]:
+        """Annualized funding history of ``symbol`` (or the first perpetual)."""
+        market = self.markets.get(symbol or "")
+        if market is None or market.instrument != "perp":
+            risk = self.risk_assets()
+            symbol = self.perp_of(risk[0]) if risk else None
+            market = self.markets.get(symbol or "")
+        if market is None or symbol is None:
+            return "", []
+        quote = self.quotes.get(symbol)
+        interval = (
+            (quote.funding_interval_hours if quote else None)
+            or market.funding_interval_hours
+            or 8.0
+        )
+        factor = 365.0 * 24.0 / interval
+        return symbol, [(t, r * factor) for t, r in self.funding_history.get(symbol, [])]
