@@ -55,3 +55,32 @@ def test_importing_the_core_does_not_load_textual_or_ccxt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+#: The floors, lowest first: a package may import itself and the floors below it, never a
+#: package of its own floor or above (store, engine and sim know nothing of each other).
+FLOORS = {"core": 0, "store": 1, "engine": 1, "sim": 1, "desk": 2, "app": 3, "commands": 4}
+
+
+def test_imports_go_down_the_floors_only():
+    """core → store/engine → desk → app: money is headless, and no floor reaches up."""
+    offenders = []
+    for package, floor in FLOORS.items():
+        for path in (ROOT / package).rglob("*.py"):
+            for name in _imports(path):
+                parts = name.split(".")
+                if parts[0] != "tui" or len(parts) < 2 or parts[1] not in FLOORS:
+                    continue
+                target = parts[1]
+                if target != package and FLOORS[target] >= floor:
+                    offenders.append(f"{package}/{path.name}: {name}")
+    assert offenders == [], offenders
+
+
+def test_the_desk_runs_without_textual():
+    import subprocess
+    import sys
+
+    code = "import sys, tui.desk; print(any(m.startswith('textual') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
