@@ -121,6 +121,66 @@ class ViewState:
             return "live orders are not wired into the app yet; restart without --live for paper"
         return ""
 
+    # -- planning -------------------------------------------------------------------------
+
+    def replan(
+        self,
+        now: datetime,
+        overlay: Mapping[str, float],
+        max_leverage_fallback: float,
+        *,
+        holding: bool = False,
+    ) -> str:
+        """Re-plan the tilt on top of ``overlay`` (what open tilts hold); returns a note for
+        the legs pane when there is no plan. ``holding``: a tilt is open."""
+        from tui.core.errors import InputError
+        from tui.core.planner import plan_tilt
+
+        self.plan, self.plan_problem = None, ""
+        if self.discarded:
+            return "Proposal discarded. Change an input to propose again."
+        if self.tilt is None:
+            return "Fix the tilt builder: " + "; ".join(self.tilt_problems)
+        if not self.markets:
+            return f"Waiting for markets from {self.venue}…"
+        try:
+            plan = plan_tilt(
+                self.portfolio,
+                self.tilt,
+                self.markets.values(),
+                self.quotes,
+                venue=self.venue,
+                now=now,
+                overlay=dict(overlay),
+                max_leverage_fallback=max_leverage_fallback,
+            )
+        except InputError as exc:
+            self.plan_problem = str(exc)
+            return f"Cannot plan: {exc}"
+        if not plan.legs:
+            return "Every asset already sits at its target: no legs."
+        if holding and not plan.sendable():
+            # What is left is under a lot step or a minimum: nothing a trader would send.
+            return (
+                "The open tilt already holds these targets (what is left is below the "
+                "market's minimum). Change a target to adjust it, or press u to unwind."
+            )
+        self.plan = plan
+        return ""
+
+    def sum_line(self) -> str:
+        """Sum of the tactical targets and the base, under the builder's targets."""
+        from tui.app import format as fmt
+
+        if self.tilt is None:
+            return ""
+        total = sum(self.tilt.targets.values())
+        if self.tilt.base_usd is not None:
+            base = f"{fmt.usd(self.tilt.base_usd)} base"
+        else:
+            base = f"{fmt.usd(self.portfolio.value(self.prices()))} base (portfolio value)"
+        return f"Σ targets {total:.0%} of {base}"
+
     # -- charts ---------------------------------------------------------------------------
 
     def pair(self, held: tuple[str, str] | None = None) -> tuple[str, str] | None:

@@ -24,8 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from tui.app import messages as msg
-from tui.app.modals.confirm import ConfirmOrders
-from tui.app.screens import holdings_actions
+from tui.app.screens import holdings_actions, trading_actions
 from tui.app.view import ViewState
 from tui.app.widgets.active_tilt import ActiveTiltPanel
 from tui.app.widgets.feeds import FeedsPane
@@ -37,7 +36,7 @@ from tui.app.widgets.tilt_builder import TiltBuilder
 
 if TYPE_CHECKING:
     from tui.app.app import PortingAlphaApp
-    from tui.desk import Desk, Outcome, Proposal
+    from tui.desk import Desk
 
 #: Debounce of re-planning after an input changes, and the throttle on price-driven re-plans.
 PLAN_DEBOUNCE_S = 0.15
@@ -47,14 +46,6 @@ REFRESH_HZ = 4.0
 #: Price-driven chart redraws happen at most this often (history arrivals redraw at once).
 CHART_INTERVAL_S = 2.0
 NARROW_WIDTH = 140
-
-
-class OrdersDone(Message):
-    """The desk finished a confirmed batch: what it booked, in one line."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__()
-        self.outcome = outcome
 
 
 class DeskRestored(Message):
@@ -359,148 +350,39 @@ class MainScreen(Screen[None]):
         if not self.is_attached:
             return  # the debounce timer can fire during teardown
         self._last_plan_at = time.monotonic()
-        note = self.replan()
+        desk = self.desk
+        note = (
+            "Opening the state store…"
+            if desk is None
+            else self.view.replan(
+                self.pa.clock(),
+                desk.overlay(),
+                self.pa.options.settings.max_leverage_fallback,
+                holding=desk.open_tilt is not None,
+            )
+        )
         builder = self.query_one(TiltBuilder)
         builder.show_problem(self.view.plan_problem)
-        builder.show_sum(self.sum_line())
+        builder.show_sum(self.view.sum_line())
         self.query_one(LegsPane).show_plan(self.view.plan, note)
-
-    def replan(self) -> str:
-        """Re-plan the tilt; returns a note for the legs pane when there is no plan."""
-        from tui.core.errors import InputError
-        from tui.core.planner import plan_tilt
-
-        v = self.view
-        v.plan, v.plan_problem = None, ""
-        if v.discarded:
-            return "Proposal discarded. Change an input to propose again."
-        if v.tilt is None:
-            return "Fix the tilt builder: " + "; ".join(v.tilt_problems)
-        if not v.markets:
-            return f"Waiting for markets from {v.venue}…"
-        if self.desk is None:
-            return "Opening the state store…"
-        try:
-            v.plan = plan_tilt(
-                v.portfolio,
-                v.tilt,
-                v.markets.values(),
-                v.quotes,
-                venue=v.venue,
-                now=self.pa.clock(),
-                overlay=self.desk.overlay(),
-                max_leverage_fallback=self.pa.options.settings.max_leverage_fallback,
-            )
-        except InputError as exc:
-            v.plan_problem = str(exc)
-            return f"Cannot plan: {exc}"
-        if not v.plan.legs:
-            v.plan = None
-            return "Every asset already sits at its target: no legs."
-        if self.desk.open_tilt is not None and not v.plan.sendable():
-            # What is left is under a lot step or a minimum: nothing a trader would send.
-            v.plan = None
-            return (
-                "The open tilt already holds these targets (what is left is below the "
-                "market's minimum). Change a target to adjust it, or press u to unwind."
-            )
-        return ""
-
-    def sum_line(self) -> str:
-        """Sum of the tactical targets and the base, under the builder's targets."""
-        from tui.app import format as fmt
-
-        v = self.view
-        if v.tilt is None:
-            return ""
-        total = sum(v.tilt.targets.values())
-        if v.tilt.base_usd is not None:
-            base = f"{fmt.usd(v.tilt.base_usd)} base"
-        else:
-            base = f"{fmt.usd(v.portfolio.value(v.prices()))} base (portfolio value)"
-        return f"Σ targets {total:.0%} of {base}"
 
     # -- confirm, discard, unwind ---------------------------------------------------------
 
     def action_confirm(self) -> None:
         """Review exactly the orders that would be sent, and every warning."""
-        plan, spec, desk = self.view.plan, self.view.tilt, self.desk
-        if plan is None or spec is None:
-            self.notify("No proposal to confirm: build a tilt first.", severity="warning")
-            return
-        if desk is None:
-            self.notify("The state store is still opening.", severity="warning")
-            return
-        proposal = desk.propose(plan, spec, blocked=self.view.confirm_blockers(plan))
-        self.review(proposal)
+        trading_actions.review_plan(self)
 
     def action_unwind(self) -> None:
         """Propose the reduce-only orders that close the open tilt (the user confirms)."""
-        desk = self.desk
-        proposal = desk.propose_unwind("unwind asked") if desk is not None else None
-        if proposal is None:
-            self.notify("No open tilt to unwind.", severity="warning")
-            return
-        if not proposal.blocked and self.view.feed_state in ("offline", "stale"):
-            proposal.blocked = f"the venue is {self.view.feed_state}; prices are not live"
-        self.review(proposal)
-
-    def review(self, proposal: Proposal) -> None:
-        """Show the review; orders go only on ``y`` (or Confirm pressed on purpose)."""
-
-        def answered(confirmed: bool | None) -> None:
-            desk = self.desk
-            if desk is None:
-                return
-            if confirmed:
-                self.send(proposal)
-            else:
-                desk.back_out(proposal)
-                self.view.dirty_active = True
-
-        modal = ConfirmOrders(
-            proposal.intents,
-            proposal.warnings,
-            mode=self.view.mode,
-            summary=proposal.summary,
-            blocked=proposal.blocked,
-        )
-        self.app.push_screen(modal, answered)
-
-    @work(exclusive=True, group="orders", exit_on_error=False)
-    async def send(self, proposal: Proposal) -> None:
-        """Hand the confirmed proposal to the desk; post what it booked."""
-        desk = self.desk
-        if desk is None:
-            return
-        outcome = await desk.confirm(proposal)
-        self.post_message(OrdersDone(outcome))
-
-    def on_orders_done(self, message: OrdersDone) -> None:
-        """Say what happened, and re-plan on top of it."""
-        outcome = message.outcome
-        trouble = bool(outcome.rejected or outcome.unknown) or not outcome.sent
-        self.notify(
-            outcome.message,
-            title="Orders",
-            severity="warning" if trouble else "information",
-            timeout=8,
-        )
-        if self.desk is not None and self.desk.open_tilt is None:
-            self.view.alerted.clear()
-        self.plan_now()
-        self.render_all()
+        trading_actions.review_unwind(self)
 
     def action_discard(self) -> None:
         """Archive the proposal without sending anything."""
-        plan, desk = self.view.plan, self.desk
-        if plan is None or desk is None:
-            self.notify("Nothing to discard.", severity="warning")
-            return
-        desk.discard(plan, self.view.tilt)
-        self.view.discarded = True
-        self.plan_now()
-        self.notify("Proposal discarded; nothing was sent.")
+        trading_actions.discard(self)
+
+    def on_orders_done(self, message: trading_actions.OrdersDone) -> None:
+        """Say what the desk booked, and re-plan on top of it."""
+        trading_actions.orders_done(self, message.outcome)
 
     # -- holdings -------------------------------------------------------------------------
 
