@@ -16,12 +16,11 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from tui.core.ledger import Book, LedgerFill
 from tui.core.models import MarketSpec, Plan, Quote, TiltSpec
 from tui.core.orders import Execution, OrderIntent, closing_orders, orders_for_plan
 from tui.core.portfolio import asset_prices
 from tui.core.risk import pair_of_plan
-from tui.desk import records
+from tui.desk import books, records
 from tui.desk.funding import FundingClerk
 from tui.desk.restore import restore_desk
 from tui.desk.tilt import Outcome, Proposal, Purpose, Tilt, new_tilt_id
@@ -166,7 +165,7 @@ class Desk:
         if not intents and not blocked:
             blocked = "no leg can be sent (every leg is below minimum or blocked)"
         proposal = Proposal(
-            tilt_id, purpose, batch, intents, plan_summary(tilt_id, plan, purpose),
+            tilt_id, purpose, batch, intents, records.plan_summary(tilt_id, plan, purpose),
             list(plan.warnings), blocked, plan, spec,
         )  # fmt: skip
         rows: dict[str, list[dict[str, Any]]] = {"audit": [self._proposal_audit(proposal, now)]}
@@ -275,13 +274,13 @@ class Desk:
             if execution is None:
                 outcome.unknown.append(intent.symbol)
                 continue
-            self.book(tilt, intent, execution)
+            books.book(self, tilt, intent, execution)
             if execution.filled > 0:
                 outcome.filled += 1
             else:
                 outcome.rejected.append(f"{intent.symbol}: {execution.reason or execution.status}")
-        self.settle_status(tilt, proposal.purpose)
-        outcome.message = outcome_words(tilt, outcome)
+        books.settle_status(self, tilt, proposal.purpose)
+        outcome.message = records.outcome_words(tilt, outcome)
         return outcome
 
     def _tilt_for(self, proposal: Proposal, now: datetime) -> Tilt:
@@ -345,128 +344,6 @@ class Desk:
         )
         return None
 
-    def book(self, tilt: Tilt, order: OrderIntent | dict[str, Any], execution: Execution) -> None:
-        """Book an execution: order state, fill, ledger and tilt row, as one record."""
-        now = self.stamp()
-        get = order.get if isinstance(order, dict) else lambda k: getattr(order, k)
-        symbol = str(get("symbol"))
-        rows: dict[str, list[dict[str, Any]]] = {
-            "orders": [records.order_update(execution, now)],
-        }
-        if execution.filled > 0 and execution.average:
-            size = self.contract_size(symbol)
-            fill = records.fill_row(order, execution, self.venue, size, now)
-            rows["fills"] = [fill]
-            self.apply_fill(tilt, fill)
-            if tilt.entry_at is None:
-                tilt.entry_at = now
-            if tilt.status == "confirmed":
-                tilt.status = "open"
-            words = f"{get('side')} {execution.filled:g} {symbol} @ {execution.average:g}"
-            rows["audit"] = [audit_row("fill", words, tilt_id=tilt.tilt_id, ts=now)]
-        else:
-            words = f"{execution.client_order_id} {execution.status}: {execution.reason or '-'}"
-            rows["audit"] = [audit_row("error", words, tilt_id=tilt.tilt_id, ts=now)]
-        rows["tilts"] = [records.tilt_row(tilt, now)]
-        self.store.record(rows)
-        self.save_positions()
-
-    def apply_fill(self, tilt: Tilt, fill: Mapping[str, Any]) -> None:
-        """Fold one fill row into the tilt's book of its symbol."""
-        symbol = str(fill["symbol"])
-        size = float(fill.get("contract_size") or 1.0)
-        book = tilt.books.get(symbol)
-        if book is None:
-            market = self.markets.get(symbol)
-            asset = market.base if market is not None else symbol.split("/")[0]
-            book = tilt.books[symbol] = Book(symbol, asset, size)
-        signed = float(fill["amount"]) * size * (1.0 if fill["side"] == "buy" else -1.0)
-        book.apply(
-            LedgerFill(
-                fill["ts"],
-                signed,
-                float(fill["price"]),
-                float(fill.get("fee_usd") or 0.0),
-                fill.get("index_price"),
-            )
-        )
-
-    def settle_status(self, tilt: Tilt, purpose: str) -> None:
-        """After a batch (or a restart): open, failed, closed or still exiting — and say so
-        on the tilt's row."""
-        now = self.stamp()
-        before = tilt.status
-        if purpose == "close":
-            if not tilt.holding():
-                tilt.status, tilt.closed_at = "closed", now
-                tilt.close_reason = tilt.note.removeprefix("exit proposed: ") or "unwind"
-                tilt.note = "closed: every leg flat"
-            else:
-                tilt.note = "unwind incomplete: " + ", ".join(sorted(tilt.holding()))
-        elif not tilt.books:
-            tilt.status, tilt.note = "failed", "no order filled; nothing is held"
-        else:
-            missing = [i for i in self._orders_of(tilt) if i["status"] not in ("filled", "partial")]
-            if missing:
-                tilt.note = "unbalanced: no fill for " + ", ".join(m["symbol"] for m in missing)
-            else:
-                tilt.note = "every leg filled"
-        rows: dict[str, list[dict[str, Any]]] = {"tilts": [records.tilt_row(tilt, now)]}
-        if tilt.status == "closed" and before != "closed":
-            r = tilt.realized()
-            rows["audit"] = [
-                audit_row(
-                    "close",
-                    f"tilt {tilt.tilt_id} closed: realized {r.total:+,.2f} USD",
-                    tilt_id=tilt.tilt_id,
-                    ts=now,
-                    price=r.price,
-                    funding=r.funding,
-                    basis=r.basis,
-                    fees=r.fees,
-                )
-            ]
-        self.store.record(rows)
-        self.save_positions()
-
-    def _orders_of(self, tilt: Tilt) -> list[dict[str, Any]]:
-        df = self.store.read("orders")
-        return [
-            r
-            for r in df.filter(df["tilt_id"] == tilt.tilt_id).to_dicts()
-            if r.get("purpose") != "close"
-        ]
-
-    def save_positions(self) -> None:
-        """Rewrite the ``positions`` table from the ledger (a projection, rebuilt at start)."""
-        import polars as pl
-
-        from tui.store.schemas import SPECS
-
-        now = self._last_stamp or self.clock()
-        rows = []
-        holders: dict[str, Tilt] = {}
-        for tilt in self.tilts.values():
-            if tilt.live:
-                for symbol in tilt.holding():
-                    holders[symbol] = tilt
-        for symbol, contracts in self.net_contracts().items():
-            holder = holders.get(symbol)
-            book = holder.books[symbol] if holder is not None else None
-            rows.append(
-                {
-                    "venue": self.venue,
-                    "symbol": symbol,
-                    "asset": book.asset if book is not None else symbol.split("/")[0],
-                    "contracts": contracts,
-                    "entry_price": book.entry_price if book is not None else None,
-                    "tilt_id": holder.tilt_id if holder is not None else None,
-                    "updated_at": now,
-                }
-            )
-        frame = pl.DataFrame(rows, schema=SPECS["positions"].schema)
-        self.store.replace("positions", frame)
-
     # -- funding, restart ---------------------------------------------------------------------
 
     def settle_funding(self, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -492,37 +369,3 @@ class Desk:
             blocked=proposal.blocked,
             purpose=proposal.purpose,
         )
-
-
-def plan_summary(tilt_id: str, plan: Plan, purpose: str) -> str:
-    """One line above the orders in the review."""
-    t = plan.totals
-    verb = "Adjust tilt" if purpose == "adjust" else "Tilt"
-    return (
-        f"{verb} {tilt_id} on {plan.venue} · base {_usd(plan.base_usd)} · "
-        f"{plan.window_days:g} d at {plan.leverage:g}× · net {_usd(t.net_notional_usd, True)}"
-        f" · gross {_usd(t.gross_notional_usd)} · margin {_usd(t.margin_usd)}"
-        f" · fees {_usd(t.fees_usd, cents=True)}"
-        f" · expected carry {_usd(t.carry_usd, True, cents=True)}"
-    )
-
-
-def _usd(value: float, signed: bool = False, *, cents: bool = False) -> str:
-    """``$1,234`` / ``+$1,234`` / ``-$1,234.50``: the sign before the dollar."""
-    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
-    return f"{sign}${abs(value):,.{2 if cents else 0}f}"
-
-
-def outcome_words(tilt: Tilt, outcome: Outcome) -> str:
-    """One line for the user about a confirmed batch."""
-    parts = [f"{outcome.filled} filled"]
-    if outcome.rejected:
-        parts.append("rejected: " + "; ".join(outcome.rejected))
-    if outcome.unknown:
-        parts.append("fate unknown (asked, not resent): " + ", ".join(outcome.unknown))
-    return f"tilt {tilt.tilt_id} {tilt.status} · " + " · ".join(parts)
-
-
-def fills_in_order(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fills sorted by time (the journal's order breaks ties)."""
-    return sorted(rows, key=lambda r: r["ts"])

@@ -11,7 +11,7 @@ from typing import Any
 
 from tui.core.models import Plan
 from tui.core.orders import Execution, OrderIntent
-from tui.desk.tilt import Tilt
+from tui.desk.tilt import Outcome, Tilt
 
 
 def tilt_row(tilt: Tilt, ts: datetime, **changes: Any) -> dict[str, Any]:
@@ -140,3 +140,32 @@ def leg_rows(plan: Plan, intents: list[OrderIntent], ts: datetime) -> list[dict[
             }
         )
     return rows
+
+
+def plan_summary(tilt_id: str, plan: Plan, purpose: str) -> str:
+    """One line above the orders in the review."""
+    t = plan.totals
+    verb = "Adjust tilt" if purpose == "adjust" else "Tilt"
+    return (
+        f"{verb} {tilt_id} on {plan.venue} · base {_usd(plan.base_usd)} · "
+        f"{plan.window_days:g} d at {plan.leverage:g}× · net {_usd(t.net_notional_usd, True)}"
+        f" · gross {_usd(t.gross_notional_usd)} · margin {_usd(t.margin_usd)}"
+        f" · fees {_usd(t.fees_usd, cents=True)}"
+        f" · expected carry {_usd(t.carry_usd, True, cents=True)}"
+    )
+
+
+def _usd(value: float, signed: bool = False, *, cents: bool = False) -> str:
+    """``$1,234`` / ``+$1,234`` / ``-$1,234.50``: the sign before the dollar."""
+    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
+    return f"{sign}${abs(value):,.{2 if cents else 0}f}"
+
+
+def outcome_words(tilt: Tilt, outcome: Outcome) -> str:
+    """One line for the user about a confirmed batch."""
+    parts = [f"{outcome.filled} filled"]
+    if outcome.rejected:
+        parts.append("rejected: " + "; ".join(outcome.rejected))
+    if outcome.unknown:
+        parts.append("fate unknown (asked, not resent): " + ", ".join(outcome.unknown))
+    return f"tilt {tilt.tilt_id} {tilt.status} · " + " · ".join(parts)

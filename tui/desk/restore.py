@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.core.models import TiltSpec
 from tui.core.orders import Execution
-from tui.desk import records
+from tui.desk import books, records
 from tui.desk.tilt import FINAL_ORDER_STATUSES, LIVE_STATUSES, Tilt
 from tui.store.store import audit_row
 
@@ -89,7 +89,7 @@ async def restore_desk(desk: Desk) -> list[str]:
     for fill in sorted(fills, key=lambda r: r["ts"]):
         tilt = desk.tilts.get(fill["tilt_id"])
         if tilt is not None:
-            desk.apply_fill(tilt, fill)
+            books.apply_fill(desk, tilt, fill)
     for payment in sorted(payments, key=lambda r: r["ts"]):
         tilt = desk.tilts.get(payment["tilt_id"])
         book = tilt.books.get(payment["symbol"]) if tilt is not None else None
@@ -113,13 +113,13 @@ async def restore_desk(desk: Desk) -> list[str]:
     for tilt in list(desk.tilts.values()):
         purpose = touched.get(tilt.tilt_id)
         if purpose is not None or tilt.status == "confirmed":
-            desk.settle_status(tilt, purpose or "open")
+            books.settle_status(desk, tilt, purpose or "open")
         elif tilt.status == "exit_proposed":
             closing = [
                 o for o in orders if o["tilt_id"] == tilt.tilt_id and o.get("purpose") == "close"
             ]
             if not tilt.holding():
-                desk.settle_status(tilt, "close")
+                books.settle_status(desk, tilt, "close")
             elif not closing:
                 _reopen(desk, tilt)
         status = tilt.status
@@ -128,7 +128,7 @@ async def restore_desk(desk: Desk) -> list[str]:
             notes.insert(0, f"restored tilt {tilt.tilt_id} ({status}): {held or 'nothing held'}")
 
     notes += await _differences(desk)
-    desk.save_positions()
+    books.save_positions(desk)
     if notes:
         store.record(
             {"audit": [audit_row("start", n, ts=desk.stamp()) for n in notes]},
@@ -155,14 +155,14 @@ async def _resolve(desk: Desk, tilt: Tilt, order: dict[str, Any], filled: set[st
             status="failed",
             reason="never reached the executor (the app stopped first); not resent",
         )
-        desk.book(tilt, order, found)
+        books.book(desk, tilt, order, found)
         return f"order {cid} never reached the {desk.mode} venue: marked failed, not resent"
     if found.filled > 0 and cid in filled:
         # The fill is booked already; only the order's state was left behind.
         now = desk.stamp()
         desk.store.record({"orders": [records.order_update(found, now)]})
         return f"order {cid}: {found.status} (already booked)"
-    desk.book(tilt, order, found)
+    books.book(desk, tilt, order, found)
     return f"order {cid}: {found.status} on the {desk.mode} venue, booked after restart"
 
 
