@@ -82,6 +82,15 @@ class ViewState:
         """Portfolio assets that futures can tilt."""
         return self.portfolio.risk_assets()
 
+    def untiltable(self) -> dict[str, str]:
+        """Risk assets no futures market of the venue can tilt, each with the line that says
+        why (empty until the markets are known: then every asset gets its field)."""
+        if not self.markets:
+            return {}
+        from tui.core.portfolio import untiltable_notes
+
+        return untiltable_notes(self.portfolio, self.markets.values(), self.prices(), self.venue)
+
     def prices(self) -> dict[str, float]:
         """A spot price per asset (perp index, else mark)."""
         from tui.core.portfolio import asset_prices

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from tui.app.modals.holding_form import HoldingEdit, HoldingForm
 from tui.app.modals.path_prompt import PathPrompt
 from tui.app.widgets.holdings import HoldingsPane
-from tui.app.widgets.tilt_builder import TiltBuilder
 from tui.core.models import Portfolio
 
 if TYPE_CHECKING:
@@ -26,8 +25,7 @@ def set_portfolio(screen: MainScreen, portfolio: Portfolio, note: str) -> None:
     screen.pa.save_portfolio()
     if screen.pa.store is not None:
         screen.pa.store.audit("info", note, ts=screen.pa.stamp())
-    builder = screen.query_one(TiltBuilder)
-    builder.set_assets(screen.view.risk_assets(), instrument=screen.pa.options.instrument)
+    screen.show_builder_assets()
     screen.pa.follow_assets(screen.view.risk_assets())
     screen.render_all()
     screen.schedule_plan()

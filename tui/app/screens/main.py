@@ -161,6 +161,7 @@ class MainScreen(Screen[None]):
         self.view.markets.update(message.event.markets)
         if self.desk is not None:
             self.desk.set_markets(message.event.markets)
+        self.show_builder_assets()
         self.view.dirty_feeds = True
         self.schedule_plan()
 
@@ -316,13 +317,23 @@ class MainScreen(Screen[None]):
             a: p.strategic[a] for a in self.view.risk_assets() if a in p.strategic
         }
         builder = self.query_one(TiltBuilder)
-        builder.set_assets(self.view.risk_assets(), targets, o.instrument)
+        builder.set_assets(
+            self.view.risk_assets(), targets, o.instrument, untiltable=self.view.untiltable()
+        )
         builder.fill(
             {
                 "base": f"{o.base_usd:g}" if o.base_usd else "",
                 "window": f"{o.window_days:g}",
                 "leverage": f"{o.leverage:g}",
             }
+        )
+
+    def show_builder_assets(self) -> None:
+        """One target field per tiltable asset; a line for each asset that is not."""
+        self.query_one(TiltBuilder).set_assets(
+            self.view.risk_assets(),
+            instrument=self.pa.options.instrument,
+            untiltable=self.view.untiltable(),
         )
 
     def on_tilt_builder_changed(self, message: TiltBuilder.Changed) -> None:
