@@ -67,7 +67,7 @@ class PathPrompt(OnceModal[Path | None]):
     PathPrompt {
         align: center middle;
         & > Vertical {
-            width: 90; max-width: 100%; height: auto;
+            width: 100; max-width: 100%; height: auto;
             border: thick $primary; background: $surface; padding: 1 2;
         }
         #title { text-style: bold; margin-bottom: 1; }
