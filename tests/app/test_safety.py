@@ -398,6 +398,15 @@ async def test_a_holding_without_market_never_blocks_planning(
         assert {leg.asset for leg in plan.legs} == {"BTC", "ETH"}
         assert any(w.startswith("FOO: no futures market on binanceusdm") for w in plan.warnings)
         assert "FOO" in [r.key for r in app.query_one("#holdings-table", RowTable).rows]
+        # The builder (told by the app which assets the venue's markets can tilt): no FOO
+        # field, one line that says why.
+        builder = app.query_one(TiltBuilder)
+        assert builder.assets == ["BTC", "ETH"] and not builder.query("#target-FOO")
+        note = str(builder.query_one("#untiltable", Label).content)
+        assert (
+            note
+            == "FOO: no futures market on binanceusdm and no price; counts 0 in the base, not tilted"
+        )
         await pilot.press("q")
         await pilot.pause(0.2)
     # After a restart (the saved portfolio, SAA targets pre-filled as tactical ones) too.

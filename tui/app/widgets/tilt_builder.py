@@ -123,7 +123,7 @@ class TiltBuilder(Vertical):
         .field > Label.reason { width: 1fr; color: $error; padding-left: 1; }
         #targets { height: auto; }
         #targets-title, #sum { color: $text-muted; height: 1; }
-        #untiltable { color: $text-muted; height: auto; }
+        #untiltable { color: $text-muted; width: 100%; height: auto; }
         #problem { color: $error; height: auto; }
     }
     """
