@@ -26,7 +26,8 @@ def test_every_package_directory_is_listed():
         and any(f.suffix in {".py", ".toml", ".tcss"} for f in path.iterdir() if f.is_file())
     }
     listed = set(_config()["packages"])  # type: ignore[call-overload]
-    assert on_disk - listed == set()
+    missing = sorted(on_disk - listed)
+    assert missing == [], f"add {missing} to [tool.setuptools] packages in pyproject.toml"
     assert listed - on_disk == {"tui.themes"}
 
 

@@ -129,14 +129,27 @@ class MarketSession:
         finally:
             await self.close()
 
-    async def close(self) -> None:
-        """Close the ccxt client and flush what the recorder holds."""
-        if self._recorder is not None:
-            self._recorder.flush()
-        if self.exchange is not None:
-            exchange, self.exchange = self.exchange, None
-            with contextlib.suppress(Exception):
-                await exchange.close()
+    async def close(self, timeout_s: float = 0.4) -> None:
+        """Flush what the recorder holds, then close the ccxt client (its websockets and HTTP
+        session) within ``timeout_s``: quitting never waits on a venue that does not answer.
+        ccxt's close ends with a 250 ms pause for TLS transports to drain; the simulator is
+        plain HTTP on loopback, so with it there is no pause.
+
+        A store that is already closed was flushed by whoever closed it (the app, on quit):
+        nothing is lost, and the client is closed all the same."""
+        from tui.store.errors import StoreClosedError
+
+        try:
+            if self._recorder is not None:
+                with contextlib.suppress(StoreClosedError):
+                    self._recorder.flush()
+        finally:
+            if self.exchange is not None:
+                exchange, self.exchange = self.exchange, None
+                if self.sim_url:
+                    exchange.timeout_on_exit = 0
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(exchange.close(), timeout_s)
 
     # -- connecting -------------------------------------------------------------------------
 

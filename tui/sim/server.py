@@ -29,6 +29,11 @@ from tui.sim.wire import ApiError
 #: The only hosts the simulator may bind: it must never be reachable from another machine.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
+#: Stopping is bounded: websockets get this long to answer the close handshake, and requests
+#: still in flight this long to finish before their connections are cut (aiohttp's default
+#: waits 60 s). The simulator holds no state worth waiting for.
+STOP_TIMEOUT_S = 0.1
+
 
 class SimServer:
     """The simulated exchange: market, account, REST routes, streams and faults.
@@ -84,7 +89,9 @@ class SimServer:
         """Bind and serve; returns the base URL ``http://127.0.0.1:PORT``."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=STOP_TIMEOUT_S
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -96,16 +103,18 @@ class SimServer:
         return self.url
 
     async def stop(self) -> None:
-        """Close every connection and stop serving."""
+        """Close every connection and stop serving, in well under a second: websockets are
+        closed without waiting on clients that do not answer, then what is left is cut."""
         if self._dropper is not None:
             self._dropper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dropper
             self._dropper = None
-        await self.streams.drop_all()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.streams.drop_all(), STOP_TIMEOUT_S)
         if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
 
     async def __aenter__(self) -> SimServer:
         """Start on entry."""

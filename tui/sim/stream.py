@@ -89,8 +89,10 @@ class StreamHub:
                 if msg.type != WSMsgType.TEXT:
                     continue
                 await self._command(ws, streams, msg.data)
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
             pass
+        # Cancellation (the server stopping) is not swallowed: a handler that returned here
+        # would have aiohttp close the socket politely, waiting up to 10 s for the client.
         finally:
             pusher.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
