@@ -458,3 +458,20 @@ async def test_builder_gives_no_field_to_an_untiltable_asset() -> None:
         await pilot.pause(0.3)
         assert builder.query("#target-FOO") and not label.display
         assert builder.query_one("#target-BTC", Input).value == "45"  # typed values kept
+
+
+async def test_builder_survives_assets_set_twice_before_a_refresh() -> None:
+    # A restart re-fills the builder twice in a row (sample, then the saved portfolio) and
+    # again when markets arrive: rows not mounted yet must not leak a blank instrument.
+    app = BuilderHarness()
+    async with app.run_test(size=(200, 40)) as pilot:
+        builder = app.query_one(TiltBuilder)
+        builder.fill({"window": "30", "leverage": "3"})
+        builder.set_assets(["BTC", "ETH"], {"BTC": 50, "ETH": 50}, "perp")
+        builder.set_assets(["BTC", "ETH", "FOO"], {"BTC": 45, "ETH": 45, "FOO": 10}, "perp")
+        builder.set_assets(["BTC", "ETH", "FOO"], untiltable={"FOO": "FOO: no market"})
+        await pilot.pause(0.3)
+        assert builder.assets == ["BTC", "ETH"]
+        spec = app.specs[-1]
+        assert spec is not None and spec.targets == {"BTC": 0.45, "ETH": 0.45}
+        assert spec.instruments == {"BTC": "perp", "ETH": "perp"}

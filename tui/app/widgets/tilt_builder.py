@@ -24,6 +24,7 @@ INSTRUMENTS: list[tuple[str, InstrumentChoice]] = [
     ("perp", "perp"),
     ("future", "future"),
 ]
+INSTRUMENT_VALUES = frozenset(value for _, value in INSTRUMENTS)
 
 
 class NumberField(Validator):
@@ -105,6 +106,16 @@ FIELDS: tuple[FieldSpec, ...] = (
 TARGET_CHECK = NumberField("target", minimum=-500, maximum=500, optional=True)
 
 
+@dataclass
+class _TargetRow:
+    """One asset's target row: what it holds and its widgets."""
+
+    value: str
+    choice: str
+    field: Input
+    select: Select[str]
+
+
 class TiltBuilder(Vertical):
     """The form; posts `Changed` whenever the tilt it describes changes."""
 
@@ -141,6 +152,9 @@ class TiltBuilder(Vertical):
         self.assets: list[str] = []
         self.untiltable: dict[str, str] = {}
         """Assets shown without a target field, each with the one line that says why."""
+        self._rows: dict[str, _TargetRow] = {}
+        """What each target row holds, kept as typed: widgets re-mounted in quick succession
+        are not read back before they are up."""
         self._quiet = False
 
     def compose(self) -> ComposeResult:
@@ -168,24 +182,27 @@ class TiltBuilder(Vertical):
         yield Label("", id="problem")
 
     def _target_row(self, asset: str, value: str, instrument: str) -> Horizontal:
+        field = Input(
+            value,
+            id=f"target-{asset}",
+            validators=[TARGET_CHECK],
+            placeholder="no tilt",
+            compact=True,
+            select_on_focus=True,
+        )
+        select: Select[str] = Select(
+            INSTRUMENTS,
+            value=instrument,
+            allow_blank=False,
+            compact=True,
+            id=f"instrument-{asset}",
+        )
+        self._rows[asset] = _TargetRow(value, instrument, field, select)
         return Horizontal(
             Label(asset, classes="name"),
-            Input(
-                value,
-                id=f"target-{asset}",
-                validators=[TARGET_CHECK],
-                placeholder="no tilt",
-                compact=True,
-                select_on_focus=True,
-            ),
+            field,
             Label("%", classes="unit"),
-            Select(
-                INSTRUMENTS,
-                value=instrument,
-                allow_blank=False,
-                compact=True,
-                id=f"instrument-{asset}",
-            ),
+            select,
             Label("", id=f"reason-target-{asset}", classes="reason"),
             classes="field",
         )
@@ -211,9 +228,11 @@ class TiltBuilder(Vertical):
         self._show_untiltable(notes)
         if wanted == self.assets and targets_pct is None:
             return
-        values, choices = self._typed_targets()
-        typed = {a: (values[a], choices.get(a, instrument)) for a in values}
+        if instrument not in INSTRUMENT_VALUES:
+            instrument = "auto"
+        typed = {a: (row.value, row.choice) for a, row in self._rows.items()}
         self.assets = wanted
+        self._rows = {}
         box = self.query_one("#targets", Vertical)
         box.remove_children()
         rows = []
@@ -252,6 +271,9 @@ class TiltBuilder(Vertical):
     def on_input_changed(self, event: Input.Changed) -> None:
         """Show the reason next to the field, then re-describe the tilt."""
         field_id = event.input.id or ""
+        row = self._rows.get(field_id.removeprefix("target-"))
+        if row is not None and row.field is event.input:
+            row.value = event.value
         reason_id = "reason-" + field_id.removeprefix("field-")
         result = event.validation_result
         reason = "" if result is None or result.is_valid else result.failure_descriptions[0]
@@ -263,19 +285,10 @@ class TiltBuilder(Vertical):
     def on_select_changed(self, event: Select.Changed) -> None:
         """An instrument choice changed."""
         event.stop()
+        row = self._rows.get((event.select.id or "").removeprefix("instrument-"))
+        if row is not None and row.select is event.select and event.value in INSTRUMENT_VALUES:
+            row.choice = str(event.value)
         self.emit()
-
-    def _typed_targets(self) -> tuple[dict[str, str], dict[str, str]]:
-        """Target text and instrument per asset, from the rows mounted so far."""
-        values = {
-            (field.id or "").removeprefix("target-"): field.value
-            for field in self.query("#targets Input").results(Input)
-        }
-        choices = {
-            (select.id or "").removeprefix("instrument-"): str(select.value)
-            for select in self.query("#targets Select").results(Select)
-        }
-        return values, choices
 
     def _value(self, key: str) -> str:
         return self.query_one(f"#field-{key}", Input).value
@@ -283,22 +296,24 @@ class TiltBuilder(Vertical):
     def describe(self) -> tuple[TiltSpec | None, list[str]]:
         """The tilt the form describes, or the problems that block it."""
         problems: list[str] = []
-        for field_input in self.query(Input):
-            if field_input.validators:
-                result = field_input.validate(field_input.value)
-                if result is not None and not result.is_valid:
-                    name = (field_input.id or "").removeprefix("field-").replace("-", " ")
-                    problems.append(f"{name}: {result.failure_descriptions[0]}")
+        checks = [(f"target {a}", TARGET_CHECK, row.value) for a, row in self._rows.items()]
+        checks += [
+            (spec.key.replace("-", " "), spec.validator, self._value(spec.key)) for spec in FIELDS
+        ]
+        for name, validator, text in checks:
+            result = validator.validate(text)
+            if not result.is_valid:
+                problems.append(f"{name}: {result.failure_descriptions[0]}")
         if problems:
             return None, problems
         targets: dict[str, float] = {}
         instruments: dict[str, InstrumentChoice] = {}
-        values, choices = self._typed_targets()
         for asset in self.assets:
-            number = parse_number(values.get(asset, ""))
+            row = self._rows.get(asset)
+            number = parse_number(row.value) if row is not None else None
             if number is not None:
                 targets[asset] = number / 100.0
-            choice = choices.get(asset, "auto")
+            choice = row.choice if row is not None else "auto"
             instruments[asset] = cast(
                 InstrumentChoice, choice if choice in ("perp", "future") else "auto"
             )
