@@ -264,6 +264,13 @@ class PortingAlphaApp(App[int]):
         import asyncio
         import contextlib
 
+        # Orders in flight finish first (each is sent once, and its fill booked), so a quit
+        # never leaves a batch half-sent; the desk would resolve it at the next start anyway.
+        sending = [w for w in self.workers if w.group == "orders" and w.is_running]
+        if sending:
+            self.notify("Finishing the orders in flight before quitting…", timeout=3)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.workers.wait_for_complete(sending), 10.0)
         feeds = self.workers.cancel_group(self, "feeds")
         try:
             if self.store is not None:
