@@ -19,7 +19,10 @@ def edited_portfolio(
     """The portfolio with one holding set; other SAA targets rescaled to keep 100 %.
 
     ``previous_asset``: the asset the edited row held before (renaming a holding).
-    Raises ``ValueError`` when the SAA targets could not sum to 100 %."""
+    Raises ``ValueError`` when ``asset`` is already held by another row (adding BTC while BTC
+    is held would silently overwrite it), or when the SAA targets could not sum to 100 %."""
+    if asset in portfolio.holdings and asset != previous_asset:
+        raise ValueError(f"{asset} is already held: edit its row instead")
     holdings = dict(portfolio.holdings)
     strategic = dict(portfolio.strategic)
     if previous_asset and previous_asset != asset:

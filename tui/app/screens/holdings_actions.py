@@ -41,26 +41,27 @@ def edit_requested(screen: MainScreen, event: HoldingsPane.EditRequested) -> Non
     if event.remove and asset:
         set_portfolio(screen, without_asset(p, asset), f"holding {asset} removed")
         return
+    from tui.core.portfolio_edit import edited_portfolio
+
+    def edited(edit: HoldingEdit) -> Portfolio:
+        """The portfolio after ``edit``; raising keeps the form open with the reason."""
+        return edited_portfolio(
+            screen.view.portfolio, edit.asset, edit.quantity, edit.strategic_pct, edit.previous_asset
+        )
+
     form = HoldingForm(
         asset,
         p.holdings.get(asset, 0.0) if asset else None,
         p.strategic.get(asset) if asset else None,
+        check=edited,
     )
 
     def apply(edit: HoldingEdit | None) -> None:
         if edit is None:
             return
-        from tui.core.portfolio_edit import edited_portfolio
-
         try:
-            portfolio = edited_portfolio(
-                screen.view.portfolio,
-                edit.asset,
-                edit.quantity,
-                edit.strategic_pct,
-                edit.previous_asset,
-            )
-        except ValueError as exc:
+            portfolio = edited(edit)
+        except ValueError as exc:  # the form checked it; say it if the portfolio changed since
             screen.notify(str(exc), severity="error")
             return
         set_portfolio(screen, portfolio, f"holding {edit.asset}: {edit.quantity:g} saved")
