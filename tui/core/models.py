@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tui.core.margin import Bracket, LiquidationRule
+
 #: Assets valued at 1.0 USD and treated as cash, never hedged with futures.
 STABLECOINS = frozenset({"USDT", "USDC", "USD", "BUSD", "FDUSD", "DAI", "TUSD", "USDE"})
 
@@ -63,6 +65,13 @@ class MarketSpec(BaseModel):
     taker: float = 0.0005
     maker: float = 0.0002
     maintenance_margin_rate: float = 0.004
+    """The first bracket's MMR when no brackets are known (an estimate)."""
+    brackets: tuple[Bracket, ...] = ()
+    """The venue's margin brackets, lowest notional first (empty: not known yet)."""
+    brackets_source: Literal["venue", "fallback"] = "fallback"
+    """Where ``brackets`` came from: the venue, or `tui.core.margin.fallback_brackets`."""
+    liquidation_rule: LiquidationRule = "binance"
+    """Whose isolated liquidation formula applies (by venue)."""
     funding_interval_hours: float | None = None
     """The market's own settlement interval; ``None`` when the venue does not say (then 8 h)."""
     contract_type: str | None = None
