@@ -1,10 +1,16 @@
-"""Fixtures: a simulator on loopback and a market session listening to it."""
+"""Fixtures: a simulator on loopback and a market session listening to it.
+
+Both clocks are stopped: the simulator's (its market stays at the frozen scenario's start,
+2026-01-05 00:00 UTC) and the session's (receive stamps, and the venue clock carried forward
+from its one reading). Feed health still runs on real elapsed time: that is what it measures.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,11 +21,15 @@ from tui.sim.scenario import default_scenario_path, load_scenario
 from tui.sim.server import SimServer
 
 FROZEN = default_scenario_path().with_name("frozen.toml")
+#: The frozen scenario's clock start, 2026-01-05T00:00:00Z: what the venue's clock says.
+START = datetime(2026, 1, 5, tzinfo=UTC)
+#: The session's own (stopped) clock: any moment but the venue's, to tell the two apart.
+OUR_CLOCK = datetime(2026, 11, 24, 3, 17, tzinfo=UTC).timestamp()
 
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimServer]:
-    server = SimServer(load_scenario(FROZEN), stream_interval_s=0.2)
+    server = SimServer(load_scenario(FROZEN), stream_interval_s=0.2, wall_clock=lambda: 0.0)
     await server.start()
     try:
         yield server
@@ -59,6 +69,7 @@ async def session(sim: SimServer) -> AsyncIterator[tuple[MarketSession, Recorder
         poll_seconds=0.2,
         stale_floor_s=1.0,
         credentials={"apiKey": "demo-key", "secret": "demo-secret"},
+        wall_clock=lambda: OUR_CLOCK,
     )
     events = Recorder()
     task = asyncio.create_task(market.run(events))

@@ -7,13 +7,15 @@ fault ends. Nothing raises out of `MarketSession.run`.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tui.core.models import MarketSpec
 from tui.engine.events import FeedStatus, FundingHistory, MarketsLoaded, PriceHistory
 from tui.engine.session import MarketSession
 
-from .conftest import Recorder
+from .conftest import OUR_CLOCK, START, Recorder
 
 
 async def test_markets_quotes_and_history(session):
@@ -33,9 +35,17 @@ async def test_markets_quotes_and_history(session):
     assert market.markets["BTC/USDT:USDT"].funding_interval_hours == 8
     await events.wait_for(lambda: events.of(FundingHistory) and events.of(PriceHistory))
     history = next(e for e in events.of(FundingHistory) if e.symbol == "BTC/USDT:USDT")
-    # 30 days of 8 h settlements ≈ 90 rows, oldest first.
-    assert 85 <= len(history.rows) <= 91
+    # 30 days of 8 h settlements, both ends in: 91 rows, oldest first.
+    assert len(history.rows) == 91
     assert history.rows == sorted(history.rows)
+    assert (history.rows[0][0], history.rows[-1][0]) == (START - timedelta(days=30), START)
+    prices = next(e for e in events.of(PriceHistory) if e.symbol == "BTC/USDT:USDT")
+    # 7 days of hourly candles, both ends in.
+    assert len(prices.rows) == 7 * 24 + 1
+    assert (prices.rows[0][0], prices.rows[-1][0]) == (START - timedelta(days=7), START)
+    # What arrives is stamped by the session's clock (not the venue's).
+    assert btc.received_at == datetime.fromtimestamp(OUR_CLOCK, tz=UTC)
+    assert history.at == btc.received_at
     assert events.of(MarketsLoaded)[-1].markets.keys() == market.markets.keys()
 
 
@@ -43,8 +53,8 @@ async def test_dated_future_marks_and_sim_clock(session):
     market, events = session
     symbol = "BTC/USDT:USDT-260327"
     await events.wait_for(lambda: symbol in market.quotes and market.quotes[symbol].mark)
-    # The venue clock is the simulator's (2026-01-05), not ours.
-    assert market.venue_now().date().isoformat() == "2026-01-05"
+    # The venue clock is the simulator's (stopped at its start), not ours.
+    assert market.venue_now() == START
     assert market.quotes[symbol].mark > 50_000  # contango at 8 % a year
 
 
@@ -126,3 +136,47 @@ async def test_unreachable_venue_reports_offline_and_keeps_trying():
     assert not task.done()  # still retrying, never raised
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+class _Venue:
+    """A stand-in ccxt client: its clock reads ``START``; it records the history asked for."""
+
+    def __init__(self) -> None:
+        self.has = {"fetchFundingRateHistory": True, "fetchOHLCV": True}
+        self.asked: list[tuple[str, int]] = []
+
+    async def fetch_time(self) -> int:
+        return int(START.timestamp() * 1000)
+
+    async def fetch_funding_rate_history(self, symbol: str, since: int, limit: int) -> list:
+        self.asked.append(("funding", since))
+        return []
+
+    async def fetch_ohlcv(self, symbol: str, timeframe: str, since: int, limit: int) -> list:
+        self.asked.append(("candles", since))
+        return []
+
+
+@pytest.mark.parametrize("elapsed_ms", [0, 1, 999, 59 * 60_000])
+async def test_backfill_windows_do_not_depend_on_when_they_are_asked(elapsed_ms):
+    # Whatever our clock reads, and however long after the venue's clock was read the
+    # backfill runs (within the hour), the windows start exactly 30 and 7 days before.
+    ours = [datetime(2026, 11, 24, 21, 43, 7, 123_000, tzinfo=UTC).timestamp()]
+    market = MarketSession("binanceusdm", wall_clock=lambda: ours[0])
+    venue = _Venue()
+    market.exchange = venue
+    await market._sync_clock()
+    ours[0] += elapsed_ms / 1000
+    assert market.venue_now() == START + timedelta(milliseconds=elapsed_ms)
+    perp = MarketSpec(
+        symbol="BTC/USDT:USDT", base="BTC", quote="USDT", settle="USDT", instrument="perp"
+    )
+    await market._backfill(perp.symbol, perp)
+    ms = int(START.timestamp() * 1000)
+    assert venue.asked == [("funding", ms - 30 * 86_400_000), ("candles", ms - 7 * 86_400_000)]
+
+
+def test_venue_clock_is_ours_until_the_venue_tells_its_own():
+    ours = datetime(2026, 11, 24, 3, 17, tzinfo=UTC)
+    market = MarketSession("binanceusdm", wall_clock=ours.timestamp)
+    assert market.venue_now() == ours == market.received_now()

@@ -4,6 +4,7 @@ settlement at expiry, history consistent with the start."""
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 from simkit import FakeWall, frozen_scenario
@@ -12,6 +13,7 @@ from tui.sim.market import MS_PER_HOUR, SimMarket, quote_around
 from tui.sim.scenario import DEFAULT_SCENARIO, Clock, load_scenario
 
 DAY_S = 86_400.0
+MOVING_START = datetime(2026, 2, 10, 13, 37, tzinfo=UTC)
 
 
 def test_frozen_prices_are_exact_however_long_the_clock_runs(wall: FakeWall) -> None:
@@ -70,8 +72,9 @@ def test_speed_zero_freezes_the_clock(wall: FakeWall) -> None:
 
 
 def moving(seed: int) -> SimMarket:
-    """The default (moving) scenario at one sim minute per wall second."""
-    scenario = load_scenario(DEFAULT_SCENARIO)
+    """The default (moving) scenario at one sim minute per wall second, started at a pinned
+    moment (the file says "now")."""
+    scenario = load_scenario(DEFAULT_SCENARIO, now=MOVING_START)
     clock = Clock(start=scenario.start, speed=60)
     scenario = scenario.model_copy(update={"seed": seed, "clock": clock})
     return SimMarket(scenario, FakeWall())

@@ -48,15 +48,27 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_shipped_scenarios_load() -> None:
+@pytest.mark.parametrize(
+    ("now", "quarterlies"),
+    [
+        # The default scenario starts "now": pinned here, at moments that matter.
+        (datetime(2026, 1, 5, tzinfo=UTC), [date(2026, 3, 27), date(2026, 6, 26)]),
+        (datetime(2026, 3, 27, 7, 59, 59, tzinfo=UTC), [date(2026, 3, 27), date(2026, 6, 26)]),
+        (datetime(2026, 3, 27, 8, 0, 0, tzinfo=UTC), [date(2026, 6, 26), date(2026, 9, 25)]),
+        (datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC), [date(2027, 3, 26), date(2027, 6, 25)]),
+    ],
+)
+def test_shipped_scenarios_load(now: datetime, quarterlies: list[date]) -> None:
     assert default_scenario_path() == DEFAULT_SCENARIO
-    default = load_scenario(DEFAULT_SCENARIO)
+    default = load_scenario(DEFAULT_SCENARIO, now=now)
+    assert default.start == now
     assert {a.name for a in default.assets} == {"BTC", "ETH", "SOL", "BNB", "XRP", "DOGE"}
     assert {a.funding_interval_hours for a in default.assets} >= {1, 4, 8}
     assert all(f.settles_at > default.start for f in default.futures)
     assert {f.asset for f in default.futures} == {"BTC", "ETH"}
-    frozen = load_scenario(FROZEN_SCENARIO)
-    assert frozen.start == datetime(2026, 1, 5, tzinfo=UTC)
+    assert sorted({f.expiry_date for f in default.futures}) == quarterlies
+    frozen = load_scenario(FROZEN_SCENARIO, now=now)
+    assert frozen.start == datetime(2026, 1, 5, tzinfo=UTC)  # the file's start wins
     assert frozen.asset("BTC").price == 50000 and frozen.asset("ETH").price == 2500
     assert all(a.vol == 0 and a.premium == 0 for a in frozen.assets)
     assert [f.symbol for f in frozen.futures] == ["BTCUSDT_260327", "ETHUSDT_260327"]

@@ -1,7 +1,8 @@
 """What the engine tells its listeners: typed, immutable events.
 
 The engine never touches the UI; the app turns these into Textual messages. Every event
-carries the time it was produced so a listener can judge staleness itself.
+carries the time it was produced so a listener can judge staleness itself: the session
+stamps it from its own (injectable) clock; the default is the machine's.
 """
 
 from __future__ import annotations

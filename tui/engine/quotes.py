@@ -39,29 +39,40 @@ def _pos(value: Any) -> float | None:
     return number if number > 0 else None
 
 
-async def fetch_quotes(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[str, Quote]:
+def _received(at: datetime | None) -> datetime:
+    """The receive stamp: the caller's clock when it has one, else the machine's."""
+    return at if at is not None else datetime.now(UTC)
+
+
+async def fetch_quotes(
+    exchange: Any, specs: Mapping[str, MarketSpec], *, received_at: datetime | None = None
+) -> dict[str, Quote]:
     """Quotes for every spec: funding + mark/index for perps, marks for dated futures, bid/ask.
 
     Raises the venue's ccxt error when the funding call fails; a failure of the bid/ask call
-    leaves those fields empty instead.
+    leaves those fields empty instead. ``received_at`` stamps every quote (default: now).
     """
-    quotes = await fetch_marks(exchange, specs)
+    received_at = _received(received_at)
+    quotes = await fetch_marks(exchange, specs, received_at=received_at)
     try:
-        books = await fetch_books(exchange, specs)
+        books = await fetch_books(exchange, specs, received_at=received_at)
     except CCXT_ERRORS:
         books = {}
     return {**books, **{s: merge_quote(books.get(s), q) for s, q in quotes.items()}}
 
 
-async def fetch_marks(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[str, Quote]:
+async def fetch_marks(
+    exchange: Any, specs: Mapping[str, MarketSpec], *, received_at: datetime | None = None
+) -> dict[str, Quote]:
     """Funding, mark and index of perps, and mark and index of dated futures.
 
     The perps' funding call comes first and raises on failure. Its answer carries mark and
     index on Binance and Bybit; what it lacks (OKX: both), and the dated futures' prices, come
     from the mark price call (or, where the venue has none, its tickers), and OKX's index
     from its index tickers. Those are secondary: a failure leaves the fields empty.
+    ``received_at`` stamps every quote (default: now).
     """
-    now = datetime.now(UTC)
+    now = _received(received_at)
     perps = [s for s, m in specs.items() if m.instrument == "perp"]
     futures = [s for s, m in specs.items() if m.instrument == "future"]
     quotes: dict[str, Quote] = {}
@@ -142,14 +153,16 @@ async def _fill_okx_index(exchange: Any, quotes: dict[str, Quote], now: datetime
                     quotes[symbol] = merge_quote(quotes[symbol], update)
 
 
-async def fetch_books(exchange: Any, specs: Mapping[str, MarketSpec]) -> dict[str, Quote]:
+async def fetch_books(
+    exchange: Any, specs: Mapping[str, MarketSpec], *, received_at: datetime | None = None
+) -> dict[str, Quote]:
     """Bid/ask per symbol from the book ticker (Binance's 24 h ticker carries none).
 
     Perps and dated futures go in separate calls (binanceusdm refuses a mix); a failing
     group leaves only its own symbols without a book, and the first error is raised after
-    the other group has been read.
+    the other group has been read. ``received_at`` stamps every quote (default: now).
     """
-    now = datetime.now(UTC)
+    now = _received(received_at)
     out: dict[str, Quote] = {}
     failure: BaseException | None = None
     for instrument in ("perp", "future"):

@@ -9,6 +9,10 @@ instance). Feeds:
 - ``stream``: the venue's mark price websocket (funding rides on it), where it has one.
 - ``history``: 30 days of funding and recent prices, backfilled when a feed starts.
 
+Time: the venue's clock (the simulator keeps its own) is read once at connect and carried
+forward by our clock's elapsed time; what arrives is stamped with our clock. Both come from
+one injectable ``wall_clock``, and only its differences matter, so the time of day never does.
+
 Errors never escape `MarketSession.run`: they become `FeedStatus` events, backoff with jitter
 (honouring ``Retry-After``), and retries.
 """
@@ -19,7 +23,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from tui.core.models import MarketSpec, Quote, utc_from_ms
@@ -41,9 +45,22 @@ from tui.engine.venues import create_exchange
 
 Listener = Callable[[EngineEvent], None]
 
+
+#: Backfill windows start on a whole hour (funding settles and candles open on the hour), so
+#: the milliseconds between reading the venue's clock and asking for history never decide
+#: whether the oldest settlement or candle is in.
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+#: Days of hourly closes backfilled for the pair spread.
+PRICE_HISTORY_DAYS = 7
+
 #: While the websocket stream is live, perps' REST marks are fetched on every Nth poll only
 #: (dated futures are not on the stream: they are fetched on every poll).
 STREAM_POLL_FACTOR = 5
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 class MarketSession:
@@ -61,8 +78,12 @@ class MarketSession:
         stream: bool = True,
         history_days: int = 30,
         stale_floor_s: float = 5.0,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.venue = venue
+        self.wall_clock = wall_clock
+        """Our clock, seconds since the epoch: stamps what arrives (``received_at``, events)
+        and carries the venue's clock forward between reads. Tests pass a fixed one."""
         self.sim_url = sim_url
         self.poll_seconds = poll_seconds
         self.credentials = credentials
@@ -76,8 +97,8 @@ class MarketSession:
         self.quotes: dict[str, Quote] = {}
         self.health = {name: FeedHealth(name, poll_seconds) for name in ("marks", "book", "stream")}
         self.venue_state: FeedState = "offline"
-        self.clock_offset = 0.0
-        """Venue clock minus ours, in seconds (the simulator keeps its own clock)."""
+        self._venue_clock: tuple[int, int] | None = None
+        """(venue ms, our ms) when the venue's clock was last read; None = never read."""
         self.exchange: Any = None
         self._recorder = QuoteRecorder(store, venue) if store is not None else None
         self._emit: Listener = lambda event: None
@@ -89,8 +110,23 @@ class MarketSession:
     # -- public -----------------------------------------------------------------------------
 
     def venue_now(self) -> datetime:
-        """Now on the venue's clock."""
-        return datetime.fromtimestamp(time.time() + self.clock_offset, tz=UTC)
+        """Now on the venue's clock (ours until the venue has told us its time)."""
+        return _utc(self._venue_ms())
+
+    def received_now(self) -> datetime:
+        """Now on our clock: the stamp of data as it arrives (staleness is measured from it)."""
+        return _utc(self._our_ms())
+
+    def _our_ms(self) -> int:
+        return round(self.wall_clock() * 1000)
+
+    def _venue_ms(self) -> int:
+        ours = self._our_ms()
+        if self._venue_clock is None:
+            return ours
+        venue_ms, at_ms = self._venue_clock
+        # Integer milliseconds, never behind the venue's own answer.
+        return venue_ms + max(0, ours - at_ms)
 
     def set_assets(self, assets: Iterable[str]) -> None:
         """Follow these assets from now on (markets are filtered, new ones backfilled)."""
@@ -182,11 +218,11 @@ class MarketSession:
         with contextlib.suppress(Exception):
             millis = await self.exchange.fetch_time()
             if millis:
-                self.clock_offset = millis / 1000.0 - time.time()
+                self._venue_clock = (int(millis), self._our_ms())
 
     def _select_markets(self) -> None:
         self.markets = {s: m for s, m in self.all_markets.items() if m.base in self.assets}
-        self._emit(MarketsLoaded(self.venue, dict(self.markets)))
+        self._emit(MarketsLoaded(self.venue, dict(self.markets), at=self.received_now()))
 
     # -- feeds ------------------------------------------------------------------------------
 
@@ -222,12 +258,12 @@ class MarketSession:
             specs = {s: m for s, m in self.markets.items() if m.instrument != "perp"}
             if not specs:
                 return
-        self._apply(await fetch_marks(self.exchange, specs))
+        self._apply(await fetch_marks(self.exchange, specs, received_at=self.received_now()))
 
     async def _poll_book(self) -> None:
         if not self.markets:
             return
-        self._apply(await fetch_books(self.exchange, self.markets))
+        self._apply(await fetch_books(self.exchange, self.markets, received_at=self.received_now()))
 
     async def _stream_loop(self) -> None:
         """One websocket watcher per perpetual; a drop falls back to polling until it recovers."""
@@ -274,6 +310,7 @@ class MarketSession:
             index=ticker.get("indexPrice") or None,
             funding_rate=float(rate) if rate not in (None, "") else None,
             next_funding_time=utc_from_ms(info.get("T")) if info.get("T") else None,
+            received_at=self.received_now(),
         )
 
     def _apply(self, fresh: dict[str, Quote]) -> None:
@@ -284,7 +321,7 @@ class MarketSession:
         self.quotes.update(merged)
         if self._recorder is not None:
             self._recorder.record(merged.values(), self.markets)
-        self._emit(QuotesUpdated(self.venue, merged))
+        self._emit(QuotesUpdated(self.venue, merged, at=self.received_now()))
 
     # -- history ----------------------------------------------------------------------------
 
@@ -299,25 +336,35 @@ class MarketSession:
 
     async def _backfill(self, symbol: str, market: MarketSpec) -> None:
         """Funding history (perps) and hourly closes; a failing symbol is skipped, not fatal."""
-        now = self.venue_now()
+        now_ms = self._venue_ms()
+
+        def since(days: int) -> int:
+            return (now_ms - days * DAY_MS) // HOUR_MS * HOUR_MS
+
         if market.instrument == "perp" and self.exchange.has.get("fetchFundingRateHistory"):
-            since = int((now - timedelta(days=self.history_days)).timestamp() * 1000)
             try:
-                rows = await self.exchange.fetch_funding_rate_history(symbol, since, 1000)
+                rows = await self.exchange.fetch_funding_rate_history(
+                    symbol, since(self.history_days), 1000
+                )
                 history = [
                     (utc_from_ms(r["timestamp"]), float(r["fundingRate"]))
                     for r in rows
                     if r.get("timestamp") is not None and r.get("fundingRate") is not None
                 ]
-                self._emit(FundingHistory(self.venue, symbol, history))  # type: ignore[arg-type]
+                self._emit(
+                    FundingHistory(self.venue, symbol, history, at=self.received_now())  # type: ignore[arg-type]
+                )
             except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
                 self._status("history", "degraded", f"{symbol} funding history: {describe(err)}")
         if self.exchange.has.get("fetchOHLCV"):
-            since = int((now - timedelta(days=7)).timestamp() * 1000)
             try:
-                candles = await self.exchange.fetch_ohlcv(symbol, "1h", since, 200)
+                candles = await self.exchange.fetch_ohlcv(
+                    symbol, "1h", since(PRICE_HISTORY_DAYS), 200
+                )
                 closes = [(utc_from_ms(c[0]), float(c[4])) for c in candles if c[4] is not None]
-                self._emit(PriceHistory(self.venue, symbol, closes))  # type: ignore[arg-type]
+                self._emit(
+                    PriceHistory(self.venue, symbol, closes, at=self.received_now())  # type: ignore[arg-type]
+                )
             except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
                 self._status("history", "degraded", f"{symbol} prices: {describe(err)}")
 
@@ -368,4 +415,4 @@ class MarketSession:
     def _status(self, feed: str, state: FeedState, detail: str) -> None:
         if feed == "venue":
             self.venue_state = state
-        self._emit(FeedStatus(self.venue, feed, state, detail))
+        self._emit(FeedStatus(self.venue, feed, state, detail, at=self.received_now()))

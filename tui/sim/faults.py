@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -25,9 +26,16 @@ TOO_MANY = {
 class FaultInjector:
     """Decides, request by request, which fault (if any) to inject; seeded, so reproducible."""
 
-    def __init__(self, faults: Faults, seed: int) -> None:
-        """Start with ``faults`` and a generator seeded from the scenario seed."""
+    def __init__(
+        self,
+        faults: Faults,
+        seed: int,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Start with ``faults`` and a generator seeded from the scenario seed; ``sleep``
+        waits out the latency (tests pass one that records the delay instead of timing it)."""
         self.faults = faults
+        self.sleep = sleep
         self._rng = random.Random(f"{seed}:faults")
         self._count = 0
 
@@ -41,7 +49,7 @@ class FaultInjector:
         faults = self.faults
         self._count += 1
         if faults.latency_ms > 0:
-            await asyncio.sleep(faults.latency_ms / 1000.0)
+            await self.sleep(faults.latency_ms / 1000.0)
         if faults.rate_limit_every and self._count % faults.rate_limit_every == 0:
             return web.json_response(TOO_MANY, status=429, headers={"Retry-After": "1"})
         if faults.error_rate and self._rng.random() < faults.error_rate:

@@ -362,8 +362,17 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate an already-parsed TOML mapping; raise `ScenarioError` naming ``source``."""
+def parse_scenario(
+    data: dict[str, Any], source: str = "<scenario>", *, now: datetime | None = None
+) -> Scenario:
+    """Validate an already-parsed TOML mapping; raise `ScenarioError` naming ``source``.
+
+    ``now`` is the clock start when the mapping gives none (default: this moment), so a
+    caller — a test — can pin what "now" means for a scenario that starts "now".
+    """
+    clock = data.get("clock", {})
+    if now is not None and isinstance(clock, dict) and clock.get("start") is None:
+        data = {**data, "clock": {**clock, "start": now}}
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -376,8 +385,8 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
         raise ScenarioError(f"{source}: {detail}{suffix}".replace("\n", " ")) from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file.
+def load_scenario(path: str | Path, *, now: datetime | None = None) -> Scenario:
+    """Read and validate a scenario TOML file (``now``: see `parse_scenario`).
 
     Raises `ScenarioError` with one line: the file and what is wrong where (a missing file,
     a TOML syntax error with its line, or a bad field with its dotted location).
@@ -393,4 +402,4 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{file}: invalid TOML: {exc}") from None
-    return parse_scenario(data, str(file))
+    return parse_scenario(data, str(file), now=now)
