@@ -36,6 +36,17 @@ def _number(text: str) -> float:
     return value
 
 
+def _leverage(text: str) -> float:
+    """A whole-number leverage from 1 (``5``, ``5x`` and ``5×`` alike); venues take no other."""
+    from tui.core.models import check_leverage
+
+    value = _number(text.strip().rstrip("xX×").strip())
+    try:
+        return check_leverage(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -75,7 +86,11 @@ def _add_tilt_options(parser: argparse.ArgumentParser, *, required_target: bool)
     parser.add_argument(
         "--base", type=_number, help="capital base in USD (default: portfolio value)"
     )
-    parser.add_argument("--leverage", type=_number, help="leverage (default 3, or the settings)")
+    parser.add_argument(
+        "--leverage",
+        type=_leverage,
+        help="leverage, a whole number from 1 (default 3, or the settings)",
+    )
     parser.add_argument("--days", type=_number, help="tactical window in days (default 30)")
     parser.add_argument(
         "--instrument",

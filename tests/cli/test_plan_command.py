@@ -147,7 +147,10 @@ def test_table_output(capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--target", "BTC=65,ETH=35", "--leverage", "0"], "leverage must be > 0"),
+        (["--target", "BTC=65,ETH=35", "--leverage", "0"], "whole number from 1"),
+        (["--target", "BTC=65,ETH=35", "--leverage", "0.5"], "whole number from 1, got 0.5"),
+        (["--target", "BTC=65,ETH=35", "--leverage", "-2"], "whole number from 1, got -2"),
+        (["--target", "BTC=65,ETH=35", "--leverage", "2.5"], "whole number (venues take"),
         (["--target", "BTC=65,ETH=35", "--leverage", "500"], "above the maximum 125×"),
         (["--target", "BTC=65", "--leverage", "nan"], "not a finite number"),
         (["--target", "BTC=abc"], "'abc' is not a number"),

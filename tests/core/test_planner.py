@@ -187,16 +187,18 @@ def test_short_future_earns_the_basis():
         markets=[BTC, ETH, fut],
         quotes=quotes,
         instrument="future",
-        window_days=73,
+        window_days=36.5,
     ).legs[-1]
-    # Short 15,000 / 2,550 = 5.882… → 5.88 ETH; full convergence: +5.88 × 50 = +294.
+    # Short 15,000 / 2,550 = 5.882… → 5.88 ETH; half the life, half the convergence:
+    # +5.88 × 50 × 0.5 = +147.
     assert leg.side == "sell" and leg.amount == "5.88"
-    assert leg.carry_usd == pytest.approx(294.0)
+    assert leg.carry_usd == pytest.approx(147.0)
 
 
 def test_future_expiring_inside_the_window_needs_a_roll():
-    # Expires in 10 days, window 20 days: basis 15,300 → 15,000 over 10 days, then 10 days on
-    # the perp at 0.0001 / 8 h (30 settlements), plus a close and a re-open at the taker fee.
+    # Expires in 10 days, window 20 days: rolled a day before expiry (day 9), so the basis
+    # converges for 9 of its 10 days, then 11 days on the perp at 0.0001 / 8 h (33
+    # settlements), plus a close and a re-open at the taker fee.
     expiry = NOW + timedelta(days=10)
     fut = future("BTC", expiry, 0.001)
     quotes = {**QUOTES, fut.symbol: q(fut.symbol, 51_000, index=50_000)}
@@ -208,10 +210,12 @@ def test_future_expiring_inside_the_window_needs_a_roll():
         window_days=20,
     ).legs[0]
     assert leg.roll_by == expiry - timedelta(days=1)
-    assert leg.basis_usd == pytest.approx(-0.294 * 1_000)
-    assert leg.funding_usd == pytest.approx(-14_994 * 0.0001 * 30)
+    # −0.294 × (51,000 − 50,000) × 9 / 10 = −264.60
+    assert leg.basis_usd == pytest.approx(-0.294 * 1_000 * 0.9)
+    # 14,994 × 0.0001 × 33 = 49.48 paid by the long on the perp after the roll.
+    assert leg.funding_usd == pytest.approx(-14_994 * 0.0001 * 33)
     assert leg.roll_cost_usd == pytest.approx(2 * 14_994 * 0.0005)
-    assert leg.carry_usd == pytest.approx(-294.0 - 14_994 * 0.0001 * 30)
+    assert leg.carry_usd == pytest.approx(-264.6 - 14_994 * 0.0001 * 33)
 
 
 def test_auto_picks_the_cheaper_instrument():
@@ -264,12 +268,19 @@ def test_hedge_spot_with_no_other_asset():
     assert leg.margin_usd == pytest.approx(10_000)
 
 
-def test_liquidation_estimates():
-    # Long at 5×, mmr 0.4 %: 50,000 × (1 − 0.2 + 0.004) = 40,200.
-    # Short at 5×: 2,500 × (1 + 0.2 − 0.004) = 2,990.
+def test_liquidation_by_binances_formula():
+    # Binance isolated: LP = (WB + cum − s·Q·EP) / (Q·MMR − s·Q), WB = |N| / lev.
+    # Long 0.3 BTC at 50,000, WB 3,000, MMR 0.4 %, cum 0 (the fallback's first bracket, the
+    # market publishing none): (3,000 − 15,000) / (0.0012 − 0.3) = 40,160.64 (Binance's
+    # own example; the old entry × (1 − 1/lev + mmr) gave 40,200).
+    # Short 6 ETH at 2,500, WB 3,000: (3,000 + 15,000) / (0.024 + 6) = 2,988.05.
     btc, eth = plan({"BTC": 0.65, "ETH": 0.35}).legs
-    assert btc.liquidation_price == pytest.approx(40_200)
-    assert eth.liquidation_price == pytest.approx(2_990)
+    assert btc.liquidation_price == pytest.approx(40_160.64, abs=0.005)
+    assert eth.liquidation_price == pytest.approx(2_988.05, abs=0.005)
+    # Distance in % of mark: 9,839.36 / 50,000 = 19.68 %; 488.05 / 2,500 = 19.52 %.
+    assert btc.liquidation_distance == pytest.approx(0.196787, abs=1e-6)
+    assert eth.liquidation_distance == pytest.approx(0.195219, abs=1e-6)
+    assert btc.liquidation_estimate and btc.mmr == 0.004 and btc.max_leverage == 125
 
 
 def test_contract_size_of_okx_style_markets():
@@ -310,7 +321,10 @@ def test_bad_input_is_refused_with_a_reason(targets, tilt, message):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("leverage", 0, "leverage must be > 0"),
+        ("leverage", 0, "leverage must be a whole number from 1"),
+        ("leverage", 0.5, "leverage must be a whole number from 1"),
+        ("leverage", -3, "leverage must be a whole number from 1"),
+        ("leverage", 2.5, "leverage must be a whole number"),
         ("leverage", float("nan"), "finite"),
         ("window_days", -1, "window must be > 0"),
         ("base_usd", 0, "capital base must be > 0"),
@@ -349,7 +363,8 @@ def test_unpriced_holding_without_market_counts_zero_and_is_not_tilted():
     ]
     assert result.legs[0].notional_usd == pytest.approx(-5_000)
     assert result.legs[1].notional_usd == pytest.approx(-5_000)
-    assert result.warnings == [
+    # (The portfolio holds no stablecoin: the collateral warning comes too.)
+    assert [w for w in result.warnings if not w.startswith("collateral short")] == [
         "FOO: no futures market on test and no price; counts 0 in the base, not tilted"
     ]
 

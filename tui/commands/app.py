@@ -11,11 +11,15 @@ from tui.settings import LaunchOptions
 
 def launch_options(args: Any) -> LaunchOptions:
     """`LaunchOptions` from parsed arguments (validates the tilt pre-fill)."""
+    from tui.core.models import check_leverage
     from tui.core.portfolio import parse_targets
 
     targets = parse_targets(args.target) if args.target else {}
-    if args.leverage is not None and args.leverage <= 0:
-        raise InputError(f"--leverage must be > 0, got {args.leverage:g}")
+    if args.leverage is not None:
+        try:
+            check_leverage(args.leverage)
+        except ValueError as err:
+            raise InputError(f"--leverage: {err}") from None
     if args.days is not None and args.days <= 0:
         raise InputError(f"--days must be > 0, got {args.days:g}")
     if args.base is not None and args.base <= 0:

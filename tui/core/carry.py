@@ -1,4 +1,4 @@
-"""Carry and risk math of DESIGN.md §2: funding settlements, basis, liquidation.
+"""Carry math of docs/design.md §2: funding settlements and basis (liquidation: `margin`).
 
 Signs: a notional is signed (+ = long); every cash flow returned here is *to the holder*
 (negative = the leg pays).
@@ -93,13 +93,6 @@ def basis_carry(
         return 0.0
     share = min(max(days_held, 0.0), days_to_expiry) / days_to_expiry
     return -units * (future_price - spot_price) * share
-
-
-def liquidation_price(entry: float, leverage: float, mmr: float, long: bool) -> float:
-    """Isolated linear estimate: long ``entry × (1 − 1/lev + mmr)``, short ``entry × (1 + 1/lev − mmr)``."""
-    if long:
-        return entry * (1.0 - 1.0 / leverage + mmr)
-    return entry * (1.0 + 1.0 / leverage - mmr)
 
 
 def days_between(start: datetime, end: datetime) -> float:

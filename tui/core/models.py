@@ -65,7 +65,7 @@ class MarketSpec(BaseModel):
     taker: float = 0.0005
     maker: float = 0.0002
     maintenance_margin_rate: float = 0.004
-    """The first bracket's MMR when no brackets are known (an estimate)."""
+    """The first bracket's MMR when no brackets are known (an estimate, Binance BTCUSDT's)."""
     brackets: tuple[Bracket, ...] = ()
     """The venue's margin brackets, lowest notional first (empty: not known yet)."""
     brackets_source: Literal["venue", "fallback"] = "fallback"
@@ -90,9 +90,9 @@ class MarketSpec(BaseModel):
         limits = market.get("limits") or {}
         precision = market.get("precision") or {}
         info = market.get("info") or {}
+        # Never ``info.maintMarginPercent``: Binance documents it as "ignore" (it is "2.5000"
+        # on every live symbol). The rate comes from the venue's brackets, else the fallback.
         mmr = market.get("maintenanceMarginRate")
-        if mmr is None and isinstance(info, dict) and info.get("maintMarginPercent"):
-            mmr = float(info["maintMarginPercent"]) / 100.0
         interval = funding_interval_hours
         if interval is None and isinstance(info, dict) and info.get("fundingInterval"):
             # Bybit reports minutes.
@@ -225,6 +225,22 @@ class Portfolio(BaseModel):
         return total
 
 
+def check_leverage(leverage: float) -> float:
+    """``leverage`` if it is a whole number from 1, else `ValueError` with a one-line reason.
+
+    Venues take whole-number leverage from 1 up to the bracket's maximum (Binance: 1..125).
+    """
+    if not math.isfinite(leverage):
+        raise ValueError(f"leverage must be a finite number, got {leverage}")
+    if leverage < 1:
+        raise ValueError(f"leverage must be a whole number from 1, got {leverage:g}")
+    if leverage != math.floor(leverage):
+        raise ValueError(
+            f"leverage must be a whole number (venues take 1, 2, 3 …), got {leverage:g}"
+        )
+    return leverage
+
+
 class TiltSpec(BaseModel):
     """A tactical target: per-asset exposure as a fraction of the capital base."""
 
@@ -259,8 +275,7 @@ class TiltSpec(BaseModel):
         _finite(self.leverage, "leverage")
         if self.window_days <= 0:
             raise ValueError(f"the window must be > 0 days, got {self.window_days:g}")
-        if self.leverage <= 0:
-            raise ValueError(f"leverage must be > 0, got {self.leverage:g}")
+        check_leverage(self.leverage)
         if self.base_usd is not None:
             _finite(self.base_usd, "base")
             if self.base_usd <= 0:
@@ -274,6 +289,38 @@ class TiltSpec(BaseModel):
     def instrument_for(self, asset: str) -> InstrumentChoice:
         """The instrument choice for one asset (override, else the default)."""
         return self.instruments.get(asset, self.instrument)
+
+
+class Candidate(BaseModel):
+    """One market considered for a leg, costed at the leg's target notional (unrounded):
+    what `auto` compared, and why a market was or was not allowed."""
+
+    symbol: str
+    instrument: Instrument
+    expiry: datetime | None = None
+    price: float = 0.0
+    carry_usd: float = 0.0
+    """Expected carry over the window: ``funding_usd + basis_usd`` (to the holder)."""
+    funding_usd: float = 0.0
+    basis_usd: float = 0.0
+    fee_usd: float = 0.0
+    roll_cost_usd: float = 0.0
+    roll_by: datetime | None = None
+    net_usd: float = 0.0
+    """``carry − fee − roll cost``: what `auto` maximises."""
+    annualized_rate: float | None = None
+    margin_usd: float = 0.0
+    max_leverage: float | None = None
+    """The leverage cap of the bracket this notional falls in."""
+    mmr: float | None = None
+    liquidation_price: float | None = None
+    liquidation_distance: float | None = None
+    liquidation_estimate: bool = False
+    """The bracket is `fallback_brackets`' estimate, not the venue's table."""
+    allowed: bool = True
+    reason: str = ""
+    """Why not allowed ("" when allowed)."""
+    chosen: bool = False
 
 
 class Leg(BaseModel):
@@ -305,8 +352,23 @@ class Leg(BaseModel):
     expiry: datetime | None = None
     roll_by: datetime | None = None
     liquidation_price: float | None = None
+    """By the venue's isolated formula (`MarketSpec.liquidation_rule`), margin ``|N| / lev``."""
+    liquidation_distance: float | None = None
+    """``|liquidation − mark| / mark`` (0.2 = the price may move 20 % before liquidation)."""
+    liquidation_estimate: bool = False
+    """The bracket behind the liquidation and the cap is an estimate (fallback table)."""
+    max_leverage: float | None = None
+    """The leverage cap of the bracket this leg's notional falls in."""
+    mmr: float | None = None
+    """That bracket's maintenance margin rate."""
+    maint_amount_usd: float = 0.0
+    """That bracket's maintenance amount (Binance ``cum``, Bybit ``mmDeduction``)."""
     status: LegStatus = "ok"
     reason: str = ""
+    choice: str = ""
+    """Why this market, in words (which candidates were compared and on what)."""
+    candidates: list[Candidate] = Field(default_factory=list)
+    """Every market considered for this leg, the chosen one marked."""
 
 
 class Totals(BaseModel):
@@ -330,6 +392,20 @@ class Plan(BaseModel):
     legs: list[Leg]
     totals: Totals
     warnings: list[str] = Field(default_factory=list)
+    portfolio_value_usd: float = 0.0
+    """Spot value of the portfolio (whatever the base says)."""
+    gross_exposure_usd: float = 0.0
+    """``Σ |E_a|`` after the sendable legs, over every risk asset."""
+    collateral_usd: float | None = None
+    """What is available as margin collateral (``None``: unknown, not checked)."""
+    collateral_source: str = ""
+    """Where ``collateral_usd`` comes from (stablecoin holdings, the paper or venue balance)."""
+    collateral_needed_usd: float = 0.0
+    """Margin plus entry fees of the sendable legs."""
+    collateral_short_usd: float = 0.0
+    """How much collateral is missing (0 when enough)."""
+    blockers: list[str] = Field(default_factory=list)
+    """Why the plan must not be confirmed as it is (e.g. collateral short); empty: none."""
 
     def sendable(self) -> list[Leg]:
         """Legs with status ``ok``."""

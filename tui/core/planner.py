@@ -1,20 +1,22 @@
-"""The planner: a tactical target → sized, costed futures legs (DESIGN.md §2).
+"""The planner: a tactical target → sized, costed futures legs (docs/design.md §2).
 
 Pure and fast (a 50-asset tilt plans in well under 5 ms): no I/O, no clock — ``now`` is an
-argument so a plan is reproducible.
+argument so a plan is reproducible. Each leg lists every market considered for it
+(`Candidate`), the chosen one marked and the reason in words; the plan checks the collateral
+and says when the tilt is levered beyond the portfolio.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from tui.core import carry
+from tui.core.costing import LegContext, cost_market, score, size_exactly, top_leverage
 from tui.core.errors import InputError
 from tui.core.models import (
     STABLECOINS,
+    Candidate,
     InstrumentChoice,
     Leg,
     MarketSpec,
@@ -23,13 +25,14 @@ from tui.core.models import (
     Quote,
     TiltSpec,
     Totals,
-    annualize_funding,
 )
 from tui.core.portfolio import asset_prices, untiltable_notes
-from tui.core.precision import amount_to_precision
 
 #: A leg smaller than this (USD) is no leg: the asset already sits at its target.
 MIN_LEG_USD = 0.01
+
+#: Where the collateral comes from when the caller gives none.
+STABLECOIN_SOURCE = "stablecoin holdings"
 
 
 def plan_tilt(
@@ -42,15 +45,20 @@ def plan_tilt(
     now: datetime,
     overlay: Mapping[str, float] | None = None,
     max_leverage_fallback: float = 20.0,
+    collateral_usd: float | None = None,
+    collateral_source: str = "",
 ) -> Plan:
     """Turn ``tilt`` into legs on ``markets`` priced by ``quotes``.
 
     ``overlay`` is the signed futures notional already held per asset (an active tilt), part
-    of the effective exposure ``E_a``. Raises `InputError` for input that cannot be planned
-    (an unknown asset, leverage above a market's maximum, no portfolio value); problems of one
-    leg (below minimum, no price) are that leg's status instead. An asset of the portfolio
-    with no market on the venue is not an error: it counts in the base and is not tilted
-    (a target on it is left out, with a warning).
+    of the effective exposure ``E_a``. ``collateral_usd`` is what the margin and fees can draw
+    on (the paper balance, the venue balance; ``collateral_source`` says which); by default
+    the portfolio's stablecoin holdings. Raises `InputError` for input that cannot be planned
+    (an unknown asset, leverage above what every market of the tilt allows, no portfolio
+    value); problems of one leg (below minimum, no price, leverage above its bracket's cap)
+    are that leg's status instead, and `auto` takes another market when one allows it. An
+    asset of the portfolio with no market on the venue is not an error: it counts in the base
+    and is not tilted (a target on it is left out, with a warning).
     """
     markets = list(markets)
     overlay = overlay or {}
@@ -75,9 +83,11 @@ def plan_tilt(
     for asset in portfolio.risk_assets():
         if asset not in untiltable and portfolio.holdings.get(asset) and asset not in prices:
             warnings.append(f"no price for {asset}: its holding counts 0 in the portfolio value")
+    _check_leverage(tilt.leverage, targets, by_asset, max_leverage_fallback)
 
     # The base is the spot portfolio's value: a futures overlay adds exposure, not capital.
-    base = tilt.base_usd if tilt.base_usd is not None else portfolio.value(prices)
+    value = portfolio.value(prices)
+    base = tilt.base_usd if tilt.base_usd is not None else value
     if base <= 0:
         raise InputError("the capital base is 0: the portfolio has no priced value; give --base")
     total_target = sum(targets.values())
@@ -94,18 +104,47 @@ def plan_tilt(
         if abs(notional) < MIN_LEG_USD:
             warnings.append(f"{asset} already sits at its target: no leg")
             continue
-        ctx = _LegContext(
-            asset, notional, tilt.leverage, now, end, tilt.window_days, quotes, prices
+        ctx = LegContext(
+            asset,
+            notional,
+            tilt.leverage,
+            now,
+            end,
+            tilt.window_days,
+            quotes,
+            prices,
+            max_leverage_fallback,
         )
         leg = _choose(ctx, tilt.instrument_for(asset), by_asset[asset])
-        _check_leverage(leg, by_asset[asset], tilt.leverage, max_leverage_fallback)
         legs.append(leg)
         if leg.status != "ok":
             warnings.append(f"{leg.asset} {leg.symbol}: {leg.reason}")
         elif leg.roll_by is not None:
             warnings.append(
-                f"{leg.symbol} expires inside the window: roll by {leg.roll_by:%Y-%m-%d}"
+                f"{leg.symbol} settles inside the window: roll by {leg.roll_by:%Y-%m-%d %H:%M} "
+                f"UTC (cost ${leg.roll_cost_usd:,.2f})"
             )
+
+    totals = _totals(legs)
+    gross_exposure = _gross_exposure(portfolio, prices, overlay, legs)
+    if value > 0 and gross_exposure > value * (1 + 1e-9) + MIN_LEG_USD:
+        warnings.append(_levered_warning(gross_exposure, value, tilt.base_usd))
+    if collateral_usd is None:
+        collateral_usd = sum(q for a, q in portfolio.holdings.items() if a in STABLECOINS)
+        collateral_source = collateral_source or STABLECOIN_SOURCE
+    needed = totals.margin_usd + totals.fees_usd
+    short = max(0.0, needed - collateral_usd)
+    blockers: list[str] = []
+    if short > MIN_LEG_USD:
+        line = (
+            f"collateral short by ${short:,.2f}: margin ${totals.margin_usd:,.2f} + fees "
+            f"${totals.fees_usd:,.2f} = ${needed:,.2f}, available ${collateral_usd:,.2f} "
+            f"({collateral_source or 'given'})"
+        )
+        warnings.append(line)
+        blockers.append(line)
+    else:
+        short = 0.0
 
     return Plan(
         venue=venue,
@@ -114,258 +153,192 @@ def plan_tilt(
         window_days=tilt.window_days,
         leverage=tilt.leverage,
         legs=legs,
-        totals=_totals(legs),
+        totals=totals,
         warnings=warnings,
+        portfolio_value_usd=value,
+        gross_exposure_usd=gross_exposure,
+        collateral_usd=collateral_usd,
+        collateral_source=collateral_source or "given",
+        collateral_needed_usd=needed,
+        collateral_short_usd=short,
+        blockers=blockers,
     )
 
 
-class _LegContext:
-    """What every candidate market of one asset's leg shares."""
-
-    __slots__ = ("asset", "days", "end", "leverage", "notional", "now", "prices", "quotes")
-
-    def __init__(
-        self,
-        asset: str,
-        notional: float,
-        leverage: float,
-        now: datetime,
-        end: datetime,
-        days: float,
-        quotes: Mapping[str, Quote],
-        prices: Mapping[str, float],
-    ) -> None:
-        self.asset = asset
-        self.notional = notional
-        self.leverage = leverage
-        self.now = now
-        self.end = end
-        self.days = days
-        self.quotes = quotes
-        self.prices = prices
-
-
-#: Fields proportional to the leg's notional (funding, basis, fees, margin, roll all scale).
-_LINEAR_FIELDS = ("margin_usd", "fee_usd", "carry_usd", "funding_usd", "basis_usd", "roll_cost_usd")
-
-
-def _cost_fields(
-    ctx: _LegContext, market: MarketSpec, siblings: list[MarketSpec]
-) -> dict[str, Any]:
-    """The leg's fields on one market (perp or dated future), at the unrounded amount.
-
-    Used to rank candidates; `_size_exactly` then rounds the chosen one.
-    """
-    sign = 1.0 if ctx.notional > 0 else -1.0
-    quote = ctx.quotes.get(market.symbol)
-    price = quote.price if quote is not None else None
-    fields: dict[str, Any] = {
-        "asset": ctx.asset,
-        "symbol": market.symbol,
-        "instrument": market.instrument,
-        "side": "buy" if sign > 0 else "sell",
-        "contracts": 0.0,
-        "target_notional_usd": ctx.notional,
-        "notional_usd": 0.0,
-        "residual_usd": ctx.notional,
-        "price": price or 0.0,
-        "margin_usd": 0.0,
-        "fee_usd": 0.0,
-        "carry_usd": 0.0,
-        "expiry": market.expiry,
-    }
-    if market.expiry is not None and market.expiry <= ctx.now:
-        return {**fields, "status": "blocked", "reason": "contract has expired"}
-    if not price or price <= 0 or not math.isfinite(price):
-        return {**fields, "status": "blocked", "reason": f"no price for {market.symbol}"}
-
-    contracts = abs(ctx.notional) / (price * market.contract_size)
-    units = sign * contracts * market.contract_size
-    gross = abs(ctx.notional)
-    fields.update(
-        contracts=contracts,
-        notional_usd=ctx.notional,
-        residual_usd=0.0,
-        margin_usd=gross / ctx.leverage,
-        fee_usd=gross * market.taker,
-        liquidation_price=carry.liquidation_price(
-            price, ctx.leverage, market.maintenance_margin_rate, long=sign > 0
-        ),
+def _check_leverage(
+    leverage: float,
+    targets: Mapping[str, float],
+    by_asset: Mapping[str, list[MarketSpec]],
+    fallback: float,
+) -> None:
+    """Refuse leverage no market of the tilt allows at any size (a bad input, not a leg's
+    problem). Leverage above one market's or one bracket's cap only blocks that candidate."""
+    pool = [m for asset in targets for m in by_asset[asset]]
+    if not pool:
+        return
+    top = max(top_leverage(m, fallback) for m in pool)
+    if leverage <= top:
+        return
+    if all(not m.brackets and m.max_leverage is None for m in pool):
+        raise InputError(
+            f"leverage {leverage:g}× is above {fallback:g}×, the cap used because the venue "
+            f"reports no maximum for {', '.join(m.symbol for m in pool)}"
+        )
+    assets = ", ".join(targets)
+    raise InputError(
+        f"leverage {leverage:g}× is above the maximum {top:g}× of every market of {assets}"
     )
-    blocked = _add_carry(ctx, market, fields, quote, units, siblings)
-    if blocked:
-        return {**fields, "status": "blocked", "reason": blocked}
-    return fields
 
 
-def _size_exactly(market: MarketSpec, fields: dict[str, Any]) -> dict[str, Any]:
-    """Round the amount with ccxt's precision rules, rescale the money, check the minimums.
-
-    Every money field is linear in the notional (funding ``N × rate``, basis ``units × (F−S)``,
-    fees and margin ``|N| × k``), so rounding scales them all by achieved / target.
-    """
-    if fields.get("status", "ok") != "ok":
-        return fields
-    raw_contracts = fields["contracts"]
-    amount = amount_to_precision(market, raw_contracts)
-    contracts = float(amount)
-    ratio = contracts / raw_contracts
-    target = fields["target_notional_usd"]
-    achieved = target * ratio
-    exact = {
-        **fields,
-        "contracts": contracts,
-        "amount": amount,
-        "notional_usd": achieved,
-        "residual_usd": target - achieved,
-        **{name: fields[name] * ratio for name in _LINEAR_FIELDS if name in fields},
-    }
-    gross = abs(achieved)
-    unit = market.base if market.contract_size == 1 else "contracts"
-    if contracts <= 0:
-        step = market.amount_precision or 0.0
-        reason = f"{raw_contracts:.6g} {unit} rounds to 0 at the lot step {step:g}"
-        return {**exact, "status": "below_minimum", "reason": reason}
-    if market.min_amount is not None and contracts < market.min_amount:
-        reason = f"{amount} {unit} is below the minimum amount {market.min_amount:g}"
-        return {**exact, "status": "below_minimum", "reason": reason}
-    if market.min_cost is not None and gross < market.min_cost:
-        reason = f"${gross:,.2f} is below the minimum order value ${market.min_cost:,.2f}"
-        return {**exact, "status": "below_minimum", "reason": reason}
-    return exact
+def _gross_exposure(
+    portfolio: Portfolio,
+    prices: Mapping[str, float],
+    overlay: Mapping[str, float],
+    legs: list[Leg],
+) -> float:
+    """``Σ |E_a|`` after the sendable legs: spot at price, the overlay, the new notionals."""
+    exposure: dict[str, float] = {}
+    for asset in portfolio.risk_assets():
+        exposure[asset] = portfolio.holdings.get(asset, 0.0) * prices.get(asset, 0.0)
+    for asset, notional in overlay.items():
+        exposure[asset] = exposure.get(asset, 0.0) + notional
+    for leg in legs:
+        if leg.status == "ok":
+            exposure[leg.asset] = exposure.get(leg.asset, 0.0) + leg.notional_usd
+    return sum(abs(e) for e in exposure.values())
 
 
-def _leg(fields: dict[str, Any], **extra: Any) -> Leg:
-    """The validated `Leg` of the chosen candidate."""
-    return Leg(**{**fields, **extra})
-
-
-def _add_carry(
-    ctx: _LegContext,
-    market: MarketSpec,
-    fields: dict[str, Any],
-    quote: Quote | None,
-    units: float,
-    siblings: list[MarketSpec],
-) -> str:
-    """Add expected funding (perp) or basis convergence plus roll (future) to ``fields``.
-
-    Returns why the leg is blocked, or ``""``.
-    """
-    notional = fields["notional_usd"]
-    if market.instrument == "perp":
-        funding, annualized = _perp_funding(ctx, market, quote, notional, ctx.now)
-        fields.update(funding_usd=funding, carry_usd=funding, annualized_rate=annualized)
-        return ""
-
-    assert market.expiry is not None  # a dated future always has one (MarketSpec.from_ccxt)
-    spot = (quote.index if quote and quote.index else None) or ctx.prices.get(ctx.asset)
-    if not spot:
-        return f"no spot price for {ctx.asset}"
-    future_price = fields["price"]
-    days_to_expiry = carry.days_between(ctx.now, market.expiry)
-    annualized = carry.annualized_basis(carry.basis(future_price, spot), days_to_expiry)
-    basis_usd = carry.basis_carry(units, future_price, spot, ctx.days, days_to_expiry)
-    funding = 0.0
-    roll_cost = 0.0
-    if market.expiry <= ctx.end:
-        # Roll a day before settlement into the perpetual (or, without one, a contract of the
-        # same annualized basis) for what is left of the window; the roll costs a close and
-        # a re-open at the taker fee.
-        fields["roll_by"] = market.expiry - timedelta(days=1)
-        roll_cost = 2.0 * abs(notional) * market.taker
-        perp = next((m for m in siblings if m.instrument == "perp"), None)
-        if perp is not None:
-            funding, _ = _perp_funding(
-                ctx, perp, ctx.quotes.get(perp.symbol), notional, market.expiry
-            )
-        else:
-            remaining = carry.days_between(market.expiry, ctx.end)
-            funding = -notional * annualized * remaining / 365.0
-    fields.update(
-        basis_usd=basis_usd,
-        annualized_rate=annualized,
-        funding_usd=funding,
-        roll_cost_usd=roll_cost,
-        carry_usd=basis_usd + funding,
+def _levered_warning(gross: float, value: float, base: float | None) -> str:
+    line = (
+        f"gross exposure ${gross:,.2f} after the tilt is {gross / value:.0%} of the "
+        f"portfolio's value ${value:,.2f}: the tilt is levered"
     )
-    return ""
+    if base is not None and base > value * (1 + 1e-9):
+        line += f" (base ${base:,.2f} on a ${value:,.2f} portfolio)"
+    return line
 
 
-def _perp_funding(
-    ctx: _LegContext, market: MarketSpec, quote: Quote | None, notional: float, start: datetime
-) -> tuple[float, float | None]:
-    """Funding to the holder from ``start`` to the window's end, and the annualized rate."""
-    if quote is None or quote.funding_rate is None:
-        return 0.0, None
-    interval = (
-        market.funding_interval_hours
-        or quote.funding_interval_hours
-        or carry.DEFAULT_FUNDING_INTERVAL_HOURS
-    )
-    next_time = quote.next_funding_time if start == ctx.now else None
-    count = carry.count_settlements(start, ctx.end, interval, next_time)
-    rate = quote.funding_rate
-    return carry.funding_carry(notional, rate, count), annualize_funding(rate, interval)
-
-
-def _score(fields: dict[str, Any]) -> float:
-    """Expected carry net of entry fee and roll cost: what `auto` maximises."""
-    return float(fields["carry_usd"] - fields["fee_usd"] - fields.get("roll_cost_usd", 0.0))
-
-
-def _choose(ctx: _LegContext, choice: InstrumentChoice, markets: list[MarketSpec]) -> Leg:
+def _choose(ctx: LegContext, choice: InstrumentChoice, markets: list[MarketSpec]) -> Leg:
     """The leg for ``choice``: the perp, the best dated future, or the best of all.
 
-    Candidates are ranked on the unrounded notional (cheap), then sized exactly in that
-    order until one can be sent; rounding moves a score by a lot's worth at most.
+    Every market of the asset is costed on the unrounded notional (cheap) and listed as a
+    candidate; those ``choice`` allows are ranked — allowed first, then the expected carry net
+    of fee and roll, ties to the perpetual — and sized exactly in that order until one can be
+    sent; rounding moves a score by a lot's worth at most.
     """
-    pool = markets if choice == "auto" else [m for m in markets if m.instrument == choice]
+    costed = [(market, cost_market(ctx, market, markets)) for market in markets]
+    pool = sorted(
+        (pair for pair in costed if choice in ("auto", pair[0].instrument)),
+        key=lambda pair: _rank(pair[1], pair[0]),
+        reverse=True,
+    )
     if not pool:
         kind = "perpetual" if choice == "perp" else "dated future"
-        fields = _cost_fields(ctx, markets[0], markets)
-        fields.update(
-            contracts=0.0,
-            notional_usd=0.0,
-            residual_usd=ctx.notional,
-            margin_usd=0.0,
-            fee_usd=0.0,
-            carry_usd=0.0,
-            funding_usd=0.0,
-            basis_usd=0.0,
-            roll_cost_usd=0.0,
-            liquidation_price=None,
-        )
-        return _leg(fields, status="blocked", reason=f"no {kind} for {ctx.asset} on this venue")
-    # Ties (a frozen market) go to the perpetual: no expiry, no roll.
-    costed = [(market, _cost_fields(ctx, market, markets)) for market in pool]
-    costed.sort(key=lambda pair: _rank(pair[1], pair[0]), reverse=True)
-    first: dict[str, Any] | None = None
-    for market, estimate in costed:
-        fields = _size_exactly(market, estimate)
+        fields = {
+            **costed[0][1],
+            "contracts": 0.0,
+            "notional_usd": 0.0,
+            "residual_usd": ctx.notional,
+            "margin_usd": 0.0,
+            "fee_usd": 0.0,
+            "carry_usd": 0.0,
+            "funding_usd": 0.0,
+            "basis_usd": 0.0,
+            "roll_cost_usd": 0.0,
+            "roll_by": None,
+            "annualized_rate": None,
+            "liquidation_price": None,
+            "liquidation_distance": None,
+            "max_leverage": None,
+            "mmr": None,
+            "maint_amount_usd": 0.0,
+        }
+        reason = f"no {kind} for {ctx.asset} on this venue"
+        candidates = _candidates(costed, None, choice)
+        return Leg(**{**fields, "status": "blocked", "reason": reason, "candidates": candidates})
+    chosen: dict[str, Any] | None = None
+    for market, estimate in pool:
+        fields = size_exactly(ctx, market, estimate)
         if fields.get("status", "ok") == "ok":
-            return _leg(fields)
-        first = first or fields
-    assert first is not None
-    return _leg(first)
+            chosen = fields
+            break
+        chosen = chosen or fields
+    assert chosen is not None
+    candidates = _candidates(costed, chosen["symbol"], choice)
+    return Leg(**chosen, candidates=candidates, choice=_why(chosen, candidates, choice, ctx))
 
 
 def _rank(fields: dict[str, Any], market: MarketSpec) -> tuple[bool, float, bool]:
     usable = fields.get("status", "ok") == "ok"
-    return usable, round(_score(fields), 6), market.instrument == "perp"
+    return usable, round(score(fields), 6), market.instrument == "perp"
 
 
-def _check_leverage(leg: Leg, markets: list[MarketSpec], leverage: float, fallback: float) -> None:
-    """Refuse leverage above the chosen market's maximum (or the configured cap)."""
-    market = next(m for m in markets if m.symbol == leg.symbol)
-    cap = market.max_leverage
-    if cap is not None and leverage > cap:
-        raise InputError(f"leverage {leverage:g}× is above the maximum {cap:g}× of {market.symbol}")
-    if cap is None and leverage > fallback:
-        raise InputError(
-            f"leverage {leverage:g}× is above {fallback:g}×, the cap used because the venue "
-            f"reports no maximum for {market.symbol}"
+def _candidates(
+    costed: list[tuple[MarketSpec, dict[str, Any]]], chosen: str | None, choice: InstrumentChoice
+) -> list[Candidate]:
+    """Every market costed for the leg, as the comparison shows it."""
+    out: list[Candidate] = []
+    for market, f in costed:
+        allowed = f.get("status", "ok") == "ok"
+        reason = f.get("reason", "")
+        if choice != "auto" and market.instrument != choice:
+            allowed, reason = False, f"not considered: instrument set to {choice}"
+        out.append(
+            Candidate(
+                symbol=market.symbol,
+                instrument=market.instrument,
+                expiry=market.expiry,
+                price=f["price"],
+                carry_usd=f["carry_usd"],
+                funding_usd=f.get("funding_usd", 0.0),
+                basis_usd=f.get("basis_usd", 0.0),
+                fee_usd=f["fee_usd"],
+                roll_cost_usd=f.get("roll_cost_usd", 0.0),
+                roll_by=f.get("roll_by"),
+                net_usd=score(f),
+                annualized_rate=f.get("annualized_rate"),
+                margin_usd=f["margin_usd"],
+                max_leverage=f.get("max_leverage"),
+                mmr=f.get("mmr"),
+                liquidation_price=f.get("liquidation_price"),
+                liquidation_distance=f.get("liquidation_distance"),
+                liquidation_estimate=f.get("liquidation_estimate", False),
+                allowed=allowed,
+                reason=reason,
+                chosen=market.symbol == chosen,
+            )
         )
+    return out
+
+
+def _why(
+    chosen: dict[str, Any],
+    candidates: list[Candidate],
+    choice: InstrumentChoice,
+    ctx: LegContext,
+) -> str:
+    """The choice in words: what won, on what, against what (amounts at the target size)."""
+    symbol = chosen["symbol"]
+    if chosen.get("status", "ok") != "ok":
+        return f"no market can take this leg; {symbol} shown: {chosen.get('reason', '')}"
+    mine = next(c for c in candidates if c.chosen)
+    others = [c for c in candidates if not c.chosen]
+    head = "auto" if choice == "auto" else f"instrument set to {choice}"
+    line = f"{head}: {symbol} nets {_usd(mine.net_usd)} over {ctx.days:g} d"
+    allowed = [c for c in others if c.allowed]
+    if allowed:
+        best = max(allowed, key=lambda c: c.net_usd)
+        line += f", {best.symbol} {_usd(best.net_usd)}"
+    refused = [f"{c.symbol}: {c.reason}" for c in others if not c.allowed]
+    if refused and choice == "auto":
+        line += "; not allowed: " + "; ".join(refused)
+    elif not others:
+        line += " (the only market)"
+    return line
+
+
+def _usd(value: float) -> str:
+    return f"{'−' if value < 0 else '+'}${abs(value):,.2f}"
 
 
 def _totals(legs: list[Leg]) -> Totals:
