@@ -41,7 +41,7 @@ class Executor(Protocol):
         """Send one order; raises ``OrderFateUnknown`` when it may or may not have arrived."""
         ...
 
-    async def query(self, client_order_id: str) -> Execution | None:
+    async def query(self, client_order_id: str, symbol: str) -> Execution | None:
         """What the venue did with ``client_order_id``; ``None`` if it never received it."""
         ...
 
@@ -316,7 +316,7 @@ class Desk:
         except Exception as exc:  # a timeout or a dropped connection: never resend blindly
             error = f"{type(exc).__name__}: {exc}"
         try:
-            found = await self.executor.query(intent.client_order_id)
+            found = await self.executor.query(intent.client_order_id, intent.symbol)
         except Exception as exc:
             found, error = None, f"{error}; lookup failed: {exc}"
         if found is not None:

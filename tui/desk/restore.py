@@ -146,7 +146,7 @@ async def _resolve(desk: Desk, tilt: Tilt, order: dict[str, Any], filled: set[st
     """Ask the executor what became of an order the journal left unfinished."""
     cid = order["client_order_id"]
     try:
-        found = await desk.executor.query(cid)
+        found = await desk.executor.query(cid, order["symbol"])
     except Exception as exc:  # the venue cannot say now: keep it unknown, say so
         return f"order {cid}: fate still unknown ({type(exc).__name__}: {exc}); not resent"
     if found is None:

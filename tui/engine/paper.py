@@ -95,7 +95,7 @@ class PaperExecutor:
         )
         return execution
 
-    async def query(self, client_order_id: str) -> Execution | None:
+    async def query(self, client_order_id: str, symbol: str = "") -> Execution | None:
         """What the paper book did with ``client_order_id``; ``None`` if it never got it."""
         df = self.store.read("paper_orders")
         rows = df.filter(df["client_order_id"] == client_order_id).to_dicts()
