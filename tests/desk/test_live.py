@@ -7,9 +7,7 @@ with the venue's positions.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,10 +24,8 @@ from tui.sim.server import SimServer
 from tui.store import Store
 
 from ..core.test_planner import FIFTY_FIFTY
+from ..sim.simkit import CREDENTIALS, FakeWall, frozen_scenario
 from .conftest import T0, HandClock
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "sim"))
-from simkit import CREDENTIALS, FakeWall, frozen_scenario  # noqa: E402
 
 SPEC = TiltSpec(targets={"BTC": 0.65, "ETH": 0.35}, leverage=5, window_days=45, instrument="perp")
 
@@ -57,7 +53,7 @@ async def live_desk(store: Store, exchange: Any, clock: HandClock) -> Desk:
 
 
 async def test_a_live_tilt_opens_and_closes_through_ccxt(venue, tmp_path):
-    sim, exchange = venue
+    _, exchange = venue
     clock = HandClock()
     with Store.open(tmp_path) as store:
         desk = await live_desk(store, exchange, clock)
