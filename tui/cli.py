@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="print the legs of a tilt")
     _add_venue_options(plan)
     _add_tilt_options(plan, required_target=True)
+    plan.add_argument(
+        "--collateral",
+        type=_number,
+        help="USD available for margin and fees (default: the portfolio's stablecoins)",
+    )
     plan.add_argument("--json", action="store_true", help="print one JSON object")
 
     sim = commands.add_parser("sim", help="run the simulated exchange standalone")

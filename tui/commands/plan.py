@@ -47,6 +47,7 @@ async def make_plan(
     venue: str,
     scenario: Path | None,
     max_leverage_fallback: float = 20.0,
+    collateral_usd: float | None = None,
 ) -> Plan:
     """Load markets and quotes through ccxt and plan ``tilt``; the venue's clock is ``now``."""
     from tui.engine.markets import load_market_specs
@@ -65,6 +66,8 @@ async def make_plan(
         venue=handle.venue if not demo else f"{handle.venue} (demo)",
         now=now,
         max_leverage_fallback=max_leverage_fallback,
+        collateral_usd=collateral_usd,
+        collateral_source="--collateral" if collateral_usd is not None else "",
     )
 
 
@@ -86,6 +89,9 @@ def run(args: Any) -> int:
     try:
         if args.portfolio is None and not args.demo:
             raise InputError("--portfolio FILE is required (the sample portfolio is for --demo)")
+        collateral = getattr(args, "collateral", None)
+        if collateral is not None and collateral < 0:
+            raise InputError(f"--collateral must be ≥ 0 USD, got {collateral:g}")
         portfolio = load_portfolio(args.portfolio or sample_portfolio_path())
         tilt = build_tilt(
             args.target,
@@ -102,6 +108,7 @@ def run(args: Any) -> int:
                 venue=args.venue,
                 scenario=args.scenario,
                 max_leverage_fallback=args.settings.max_leverage_fallback,
+                collateral_usd=collateral,
             )
         )
     except InputError as err:
@@ -126,8 +133,37 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _table(
+    columns: list[tuple[str, str]], rows: list[list[str]], total: list[str] | None
+) -> list[str]:
+    """Aligned text columns (``<`` left, ``>`` right), a rule under the header and above a
+    total row."""
+    every = rows + ([total] if total else [])
+    widths = [max(len(h), *(len(r[i]) for r in every)) for i, (h, _) in enumerate(columns)]
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for (_, align), width, cell in zip(columns, widths, cells, strict=True):
+            out.append(cell.ljust(width) if align == "<" else cell.rjust(width))
+        return "  ".join(out).rstrip()
+
+    rule = line(["-" * w for w in widths])
+    lines = [line([h for h, _ in columns]), rule, *(line(r) for r in rows)]
+    if total:
+        lines += [rule, line(total)]
+    return lines
+
+
+def _liquidation(price: float | None, distance: float | None, estimate: bool) -> str:
+    """``40,160.6 (19.7%)``; ``≈`` marks a liquidation from estimated (fallback) brackets."""
+    if not price:
+        return "—"
+    away = f" ({distance:.1%})" if distance is not None else ""
+    return f"{'≈' if estimate else ''}{price:,.6g}{away}"
+
+
 def format_plan(plan: Plan) -> str:
-    """A readable table of the plan, its totals and its warnings."""
+    """A readable table of the plan, its totals, the candidates of each leg and the warnings."""
     head = (
         f"{plan.venue}  as of {plan.as_of:%Y-%m-%d %H:%M UTC}  base ${plan.base_usd:,.2f}  "
         f"window {plan.window_days:g} d  leverage {plan.leverage:g}×"
@@ -144,7 +180,8 @@ def format_plan(plan: Plan) -> str:
         ("fee $", ">"),
         ("carry $", ">"),
         ("ann.", ">"),
-        ("liq.", ">"),
+        ("liq. (away)", ">"),
+        ("max lev.", ">"),
         ("roll by", "<"),
         ("status", "<"),
     ]
@@ -163,42 +200,97 @@ def format_plan(plan: Plan) -> str:
                 _money(leg.fee_usd),
                 _money(leg.carry_usd),
                 f"{leg.annualized_rate:.2%}" if leg.annualized_rate is not None else "—",
-                f"{leg.liquidation_price:,.6g}" if leg.liquidation_price else "—",
+                _liquidation(
+                    leg.liquidation_price, leg.liquidation_distance, leg.liquidation_estimate
+                ),
+                f"{leg.max_leverage:g}×" if leg.max_leverage else "—",
                 f"{leg.roll_by:%Y-%m-%d}" if leg.roll_by else "",
                 leg.status if leg.status == "ok" else f"{leg.status}: {leg.reason}",
             ]
         )
     t = plan.totals
-    rows.append(
-        [
-            "total",
-            "",
-            "",
-            "",
-            "",
-            f"net {_money(t.net_notional_usd)}",
-            "",
-            _money(t.margin_usd),
-            _money(t.fees_usd),
-            _money(t.carry_usd),
-            "",
-            "",
-            "",
-            f"gross {_money(t.gross_notional_usd)}",
-        ]
+    total = [
+        "total",
+        "",
+        "",
+        "",
+        "",
+        f"net {_money(t.net_notional_usd)}",
+        "",
+        _money(t.margin_usd),
+        _money(t.fees_usd),
+        _money(t.carry_usd),
+        "",
+        "",
+        "",
+        "",
+        f"gross {_money(t.gross_notional_usd)}",
+    ]
+    lines = [head, "", *_table(columns, rows, total)]
+    collateral = (
+        f"collateral ${plan.collateral_usd:,.2f} ({plan.collateral_source}), "
+        f"needed ${plan.collateral_needed_usd:,.2f} (margin + fees)"
+        if plan.collateral_usd is not None
+        else ""
     )
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, (h, _) in enumerate(columns)]
-
-    def line(cells: list[str]) -> str:
-        out = []
-        for (_, align), width, cell in zip(columns, widths, cells, strict=True):
-            out.append(cell.ljust(width) if align == "<" else cell.rjust(width))
-        return "  ".join(out).rstrip()
-
-    lines = [head, "", line([h for h, _ in columns]), line(["-" * w for w in widths])]
-    lines += [line(r) for r in rows[:-1]]
-    lines += [line(["-" * w for w in widths]), line(rows[-1])]
+    if collateral:
+        lines += ["", collateral]
+    if any(leg.candidates for leg in plan.legs):
+        lines += ["", *format_candidates(plan)]
+    if any(leg.liquidation_estimate for leg in plan.legs):
+        lines += [
+            "",
+            "≈ liquidation and leverage cap from estimated brackets (the venue's table was "
+            "not available)",
+        ]
     if plan.warnings:
         lines.append("")
         lines += [f"warning: {w}" for w in plan.warnings]
     return "\n".join(lines)
+
+
+def format_candidates(plan: Plan) -> list[str]:
+    """Every market considered for each leg, one line each, ``*`` on the chosen one.
+
+    Amounts are at the leg's target size, before rounding: what ``auto`` compared.
+    """
+    columns = [
+        ("candidates", "<"),
+        ("", "<"),
+        ("symbol", "<"),
+        ("net $", ">"),
+        ("funding $", ">"),
+        ("basis $", ">"),
+        ("fee $", ">"),
+        ("roll $", ">"),
+        ("roll by", "<"),
+        ("margin $", ">"),
+        ("liq. (away)", ">"),
+        ("max lev.", ">"),
+        ("allowed", "<"),
+    ]
+    rows: list[list[str]] = []
+    for leg in plan.legs:
+        for i, c in enumerate(leg.candidates):
+            rows.append(
+                [
+                    leg.asset if i == 0 else "",
+                    "*" if c.chosen else "",
+                    c.symbol,
+                    _money(c.net_usd),
+                    _money(c.funding_usd),
+                    _money(c.basis_usd),
+                    _money(c.fee_usd),
+                    _money(c.roll_cost_usd) if c.roll_cost_usd else "",
+                    f"{c.roll_by:%Y-%m-%d}" if c.roll_by else "",
+                    _money(c.margin_usd),
+                    _liquidation(
+                        c.liquidation_price, c.liquidation_distance, c.liquidation_estimate
+                    ),
+                    f"{c.max_leverage:g}×" if c.max_leverage else "—",
+                    "yes" if c.allowed else f"no: {c.reason}",
+                ]
+            )
+    lines = _table(columns, rows, None)
+    lines.append("net = expected carry (funding + basis) − fee − roll over the window; * = chosen")
+    return lines

@@ -282,7 +282,7 @@ def _candidates(
         allowed = f.get("status", "ok") == "ok"
         reason = f.get("reason", "")
         if choice != "auto" and market.instrument != choice:
-            allowed, reason = False, f"not considered: instrument set to {choice}"
+            allowed, reason = False, f"instrument set to {choice}"
         out.append(
             Candidate(
                 symbol=market.symbol,
