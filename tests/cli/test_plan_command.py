@@ -59,6 +59,18 @@ def test_worked_example_of_design(capsys):
     # Fees at the simulator's 0.05 % taker.
     assert totals["fees_usd"] == pytest.approx(15.0)
     assert {"venue", "as_of", "window_days", "leverage", "warnings"} <= plan.keys()
+    # Liquidation by Binance's isolated formula, LP = (WB + cum − s·Q·EP) / (Q·MMR − s·Q),
+    # bracket 1 (MMR 0.4 %, cum 0): BTC long 0.3 at 50,000 with WB 3,000:
+    # (3,000 − 15,000) / (0.0012 − 0.3) = 40,160.64 (the old entry × (1 − 1/lev + mmr) gave
+    # 40,200); ETH short 6 at 2,500: (3,000 + 15,000) / (0.024 + 6) = 2,988.05.
+    assert btc["liquidation_price"] == pytest.approx(40_160.64, abs=0.005)
+    assert eth["liquidation_price"] == pytest.approx(2_988.05, abs=0.005)
+    assert btc["liquidation_distance"] == pytest.approx(0.1968, abs=1e-4)
+    # The portfolio holds no stablecoin: 6,015 of margin and fees against 0 available.
+    assert plan["collateral_usd"] == 0 and plan["collateral_needed_usd"] == pytest.approx(6_015)
+    assert plan["collateral_short_usd"] == pytest.approx(6_015)
+    assert any(w.startswith("collateral short by $6,015.00") for w in plan["warnings"])
+    assert plan["blockers"]
 
 
 def test_auto_takes_the_quarterly_when_its_basis_is_cheaper(capsys):
@@ -87,6 +99,111 @@ def test_auto_takes_the_quarterly_when_its_basis_is_cheaper(capsys):
     assert btc["carry_usd"] == pytest.approx(expected, rel=1e-3)
     # ETH short: the perp pays the short 0.0002 / 8 h (21.9 %) — better than the 6 % basis.
     assert plan["legs"][1]["instrument"] == "perp"
+
+
+CANDIDATE_KEYS = {
+    "symbol",
+    "instrument",
+    "expiry",
+    "price",
+    "carry_usd",
+    "funding_usd",
+    "basis_usd",
+    "fee_usd",
+    "roll_cost_usd",
+    "roll_by",
+    "net_usd",
+    "annualized_rate",
+    "margin_usd",
+    "max_leverage",
+    "mmr",
+    "liquidation_price",
+    "liquidation_distance",
+    "liquidation_estimate",
+    "allowed",
+    "reason",
+    "chosen",
+}
+
+
+def test_candidates_explain_auto_in_json(capsys):
+    # BTC long $15,000 over 45 d: the perp pays 15,000 × 0.0001 × 135 = 202.50 of funding
+    # (net −210.00 with the 7.50 fee); the 2026-03-27 quarterly's basis costs less: chosen.
+    plan = plan_json(
+        capsys,
+        "--portfolio",
+        str(FIFTY_FIFTY),
+        "--target",
+        "BTC=65,ETH=35",
+        "--leverage",
+        "5",
+        "--days",
+        "45",
+        "--collateral",
+        "10000",
+    )
+    btc = plan["legs"][0]
+    assert [c["symbol"] for c in btc["candidates"]] == [
+        "BTC/USDT:USDT",
+        "BTC/USDT:USDT-260327",
+    ]
+    perp, future = btc["candidates"]
+    assert set(perp) == CANDIDATE_KEYS
+    assert perp["funding_usd"] == pytest.approx(-202.5) and perp["basis_usd"] == 0
+    assert perp["net_usd"] == pytest.approx(-210.0) and not perp["chosen"]
+    assert future["chosen"] and future["allowed"] and future["funding_usd"] == 0
+    assert future["basis_usd"] < 0 and future["net_usd"] > perp["net_usd"]
+    assert btc["choice"].startswith("auto: BTC/USDT:USDT-260327 nets −$")
+    # --collateral 10,000 covers the 5,992.41 + 14.98: no blocker.
+    assert plan["collateral_usd"] == 10_000 and plan["collateral_source"] == "--collateral"
+    assert plan["blockers"] == [] and plan["collateral_short_usd"] == 0
+
+
+def test_table_lists_the_candidates(capsys):
+    code = main(
+        [
+            "plan",
+            "--demo",
+            "--scenario",
+            str(FROZEN),
+            "--portfolio",
+            str(FIFTY_FIFTY),
+            "--target",
+            "BTC=65,ETH=35",
+            "--leverage",
+            "5",
+            "--days",
+            "45",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("candidates"))
+    chosen = [line for line in lines[header:] if " * " in line]
+    assert any("BTC/USDT:USDT-260327" in line for line in chosen)
+    assert any("-210.00" in line and "BTC/USDT:USDT " in line for line in lines[header:])
+    assert "warning: collateral short by" in out
+
+
+def test_base_above_the_portfolio_is_warned(capsys):
+    # $100,000 portfolio, --base 200,000 at 65/35: exposures 130,000 + 70,000 = 200 %.
+    plan = plan_json(
+        capsys,
+        "--portfolio",
+        str(FIFTY_FIFTY),
+        "--target",
+        "BTC=65,ETH=35",
+        "--base",
+        "200000",
+        "--instrument",
+        "perp",
+    )
+    assert plan["gross_exposure_usd"] == pytest.approx(200_000)
+    assert any(
+        "is 200% of the portfolio's value $100,000.00: the tilt is levered (base $200,000.00" in w
+        for w in plan["warnings"]
+    )
 
 
 def test_hourly_funding_asset(tmp_path, capsys):
@@ -160,6 +277,7 @@ def test_table_output(capsys):
         (["--target", "BTC=65", "--portfolio", "/no/such/file.toml"], "portfolio file not found"),
         (["--target", "BTC=65", "--scenario", __file__], "invalid TOML"),
         (["--target", "BTC=65", "--instrument", "spot"], "invalid choice"),
+        (["--target", "BTC=65", "--collateral", "-1"], "--collateral must be ≥ 0"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, args, message):
