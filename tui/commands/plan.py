@@ -159,7 +159,8 @@ def _liquidation(price: float | None, distance: float | None, estimate: bool) ->
     if not price:
         return "—"
     away = f" ({distance:.1%})" if distance is not None else ""
-    return f"{'≈' if estimate else ''}{price:,.6g}{away}"
+    shown = f"{price:,.2f}" if price >= 100 else f"{price:,.6g}"
+    return f"{'≈' if estimate else ''}{shown}{away}"
 
 
 def format_plan(plan: Plan) -> str:
