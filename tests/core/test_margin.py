@@ -244,3 +244,24 @@ def test_liquidation_distance_in_percent_of_mark():
     # |40,160.64 − 50,000| / 50,000 = 19.68 %.
     assert liquidation_distance(40_160.64, 50_000) == pytest.approx(0.196787, abs=1e-6)
     assert liquidation_distance(None, 50_000) is None and liquidation_distance(1.0, 0) is None
+
+
+def test_an_open_positions_liquidation_for_the_active_tilt():
+    # 0.3 BTC long entered at 50,000 at 5× on a market without published brackets (the
+    # fallback's first bracket: 0.4 %, cum 0): 40,160.64, an estimate; at a mark of 45,000 it
+    # is |40,160.64 − 45,000| / 45,000 = 10.75 % away.
+    from tui.core.costing import position_liquidation
+    from tui.core.models import MarketSpec
+
+    btc = MarketSpec(
+        symbol="BTC/USDT:USDT", base="BTC", quote="USDT", settle="USDT", instrument="perp"
+    )
+    price, distance, estimate = position_liquidation(btc, 0.3, 50_000, 5, mark=45_000)
+    assert price == pytest.approx(40_160.64, abs=0.005) and estimate
+    assert distance == pytest.approx(0.107541, abs=1e-6)
+    # The same short on the venue's BTCUSDT brackets: (3,000 + 15,000) / (0.0012 + 0.3) =
+    # 59,760.96, not an estimate.
+    venue = btc.model_copy(update={"brackets": BTCUSDT, "brackets_source": "venue"})
+    price, _, estimate = position_liquidation(venue, -0.3, 50_000, 5)
+    assert price == pytest.approx(59_760.96, abs=0.005) and not estimate
+    assert position_liquidation(btc, 0.0, 50_000, 5) == (None, None, False)

@@ -192,6 +192,38 @@ def risk_fields(
     }
 
 
+def position_liquidation(
+    market: MarketSpec,
+    quantity: float,
+    entry: float,
+    leverage: float,
+    mark: float | None = None,
+    fallback_leverage: float = 20.0,
+) -> tuple[float | None, float | None, bool]:
+    """(liquidation price, distance from ``mark``, estimate?) of an open isolated position.
+
+    ``quantity`` in signed base units (+ long), ``entry`` its average entry price; the margin
+    is what opening it at ``leverage`` posted, ``|quantity| × entry / leverage``. For the
+    active tilt's legs, the same way the plan computed them.
+    """
+    if quantity == 0 or entry <= 0 or leverage <= 0:
+        return None, None, False
+    brackets, estimate = market_brackets(market, fallback_leverage)
+    notional = quantity * entry
+    bracket = bracket_for(brackets, notional, abs(quantity) / market.contract_size)
+    assert bracket is not None
+    price = liquidation_price(
+        market.liquidation_rule,
+        long=quantity > 0,
+        quantity=abs(quantity),
+        entry=entry,
+        margin=abs(notional) / leverage,
+        bracket=bracket,
+        fee_rate=market.taker if market.liquidation_rule == "okx" else 0.0,
+    )
+    return price, liquidation_distance(price, mark or entry), estimate
+
+
 def _bracket_range(bracket: Bracket) -> str:
     if bracket.unit == "contracts":
         top = "" if math.isinf(bracket.cap) else f"{bracket.cap:,.0f}"
