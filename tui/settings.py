@@ -64,6 +64,10 @@ class Settings(BaseModel):
     """REST poll period of the feeds."""
     slippage_bps: float = 0.0
     """Extra slippage the paper executor adds beyond the bid/ask."""
+    max_order_usd: float = 250_000.0
+    """No single order above this notional (a pre-trade check at confirmation)."""
+    max_tilt_usd: float = 1_000_000.0
+    """No tilt's gross notional above this (a pre-trade check at confirmation)."""
     watchlist: list[str] = Field(default_factory=list)
     """Assets whose feeds run besides the portfolio's and the tilt's (e.g. ``["SOL", "BNB"]``)."""
 

@@ -3,6 +3,7 @@ clock the test moves by hand, and the worked example's markets and quotes."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from tui.core.models import MarketSpec, Quote
 from tui.desk import Desk
+from tui.desk.checks import Limits
 from tui.engine.paper import PaperExecutor
 from tui.store import Store
 
@@ -93,7 +95,11 @@ def make_desk(data_dir: Path, clock: HandClock) -> Iterator[Callable[[], Desk]]:
         store = Store.open(data_dir)
         opened.append(store)
         paper = PaperExecutor(store, "sim", MARKETS, clock=clock)
-        desk = Desk(store, paper, venue="sim", clock=clock, tilt_ids=lambda _now: "T1")
+        # Prices never age here (these tests move the clock by days); staleness has its own.
+        desk = Desk(
+            store, paper, venue="sim", clock=clock, tilt_ids=lambda _now: "T1",
+            received_now=clock, limits=Limits(max_quote_age_s=math.inf),
+        )  # fmt: skip
         desk.set_markets(MARKETS)
         return desk
 

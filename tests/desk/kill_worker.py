@@ -40,13 +40,17 @@ async def main(data_dir: Path, seed: int) -> None:
     clock = HandClock(T0)
     store = Store.open(data_dir)
     paper = SlowPaper(store, "sim", MARKETS, clock=clock, rng=random.Random(seed))
-    desk = Desk(store, paper, venue="sim", clock=clock, tilt_ids=lambda _now: f"T{seed}")
+    desk = Desk(
+        store, paper, venue="sim", clock=clock, tilt_ids=lambda _now: f"T{seed}", received_now=clock
+    )
     desk.set_markets(MARKETS)
     await desk.restore()
     desk.observe(
         book(50_000, 2_500, btc_rate=0.0001, eth_rate=0.0002, next_funding=T0 + timedelta(hours=8))
     )
-    plan = plan_tilt(FIFTY_FIFTY, SPEC, MARKETS.values(), desk.quotes, venue="sim", now=T0)
+    plan = plan_tilt(
+        FIFTY_FIFTY, SPEC, MARKETS.values(), desk.quotes, venue="sim", now=T0, collateral_usd=1e5
+    )
     proposal = desk.propose(plan, SPEC)
     print("ready", flush=True)
     await desk.confirm(proposal)

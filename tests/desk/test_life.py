@@ -23,9 +23,11 @@ SPEC = TiltSpec(targets={"BTC": 0.65, "ETH": 0.35}, leverage=5, window_days=45, 
 
 
 def worked_plan(desk):
+    collateral, source = desk.collateral()
     return plan_tilt(
-        FIFTY_FIFTY, SPEC, MARKETS.values(), desk.quotes, venue="sim", now=desk.clock()
-    )
+        FIFTY_FIFTY, SPEC, MARKETS.values(), desk.quotes, venue="sim", now=desk.clock(),
+        collateral_usd=collateral, collateral_source=source,
+    )  # fmt: skip
 
 
 async def open_worked_tilt(desk):

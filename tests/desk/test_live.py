@@ -45,7 +45,9 @@ async def venue() -> AsyncIterator[tuple[SimServer, Any]]:
 async def live_desk(store: Store, exchange: Any, clock: HandClock) -> Desk:
     specs = await load_market_specs(exchange, ["BTC", "ETH"])
     executor = LiveExecutor(exchange, "binanceusdm", specs, leverage=5)
-    desk = Desk(store, executor, venue="binanceusdm", clock=clock, settle_funding=False)
+    desk = Desk(
+        store, executor, venue="binanceusdm", clock=clock, settle_funding=False, received_now=clock
+    )
     desk.tilt_ids = lambda _now: "L1"
     desk.set_markets(specs)
     desk.observe(await fetch_quotes(exchange, specs, received_at=T0))
@@ -57,7 +59,10 @@ async def test_a_live_tilt_opens_and_closes_through_ccxt(venue, tmp_path):
     clock = HandClock()
     with Store.open(tmp_path) as store:
         desk = await live_desk(store, exchange, clock)
-        plan = plan_tilt(FIFTY_FIFTY, SPEC, desk.markets.values(), desk.quotes, venue="sim", now=T0)
+        plan = plan_tilt(
+        FIFTY_FIFTY, SPEC, desk.markets.values(), desk.quotes, venue="sim", now=T0,
+        collateral_usd=1e5,
+    )  # fmt: skip
         outcome = await desk.confirm(desk.propose(plan, SPEC))
         assert outcome.filled == 2, outcome.message
         positions = await desk.executor.positions()
@@ -133,7 +138,10 @@ async def test_restart_compares_the_books_with_the_venue(venue, tmp_path):
     clock = HandClock()
     store = Store.open(tmp_path)
     desk = await live_desk(store, exchange, clock)
-    plan = plan_tilt(FIFTY_FIFTY, SPEC, desk.markets.values(), desk.quotes, venue="sim", now=T0)
+    plan = plan_tilt(
+        FIFTY_FIFTY, SPEC, desk.markets.values(), desk.quotes, venue="sim", now=T0,
+        collateral_usd=1e5,
+    )  # fmt: skip
     await desk.confirm(desk.propose(plan, SPEC))
     store.close()
     # Someone trades on the venue while the app is down.

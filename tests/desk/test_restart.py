@@ -136,7 +136,9 @@ async def test_a_crash_mid_confirm_is_resolved_by_asking_never_resending(
 
     store = Store.open(data_dir)
     paper = DyingPaper(store, "sim", MARKETS, clock=clock, die_on=die_on, after_fill=after_fill)
-    desk = Desk(store, paper, venue="sim", clock=clock, tilt_ids=lambda _now: "T1")
+    desk = Desk(
+        store, paper, venue="sim", clock=clock, tilt_ids=lambda _now: "T1", received_now=clock
+    )
     desk.set_markets(MARKETS)
     with pytest.raises(Crash):
         await open_worked_tilt(desk)

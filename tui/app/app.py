@@ -151,6 +151,7 @@ class PortingAlphaApp(App[int]):
         """Open the store and the desk; use the saved portfolio unless one was given."""
         from tui.app.persistence import load_saved_portfolio, open_store
         from tui.desk import Desk
+        from tui.desk.checks import Limits
         from tui.engine.paper import PaperExecutor
 
         notes: list[str] = []
@@ -165,7 +166,22 @@ class PortingAlphaApp(App[int]):
             slippage_bps=self.options.settings.slippage_bps,
             clock=lambda: self.clock(),
         )
-        self.desk = Desk(self.store, paper, venue=self.view.venue, clock=lambda: self.clock())
+        from tui.app import view
+
+        settings = self.options.settings
+        self.desk = Desk(
+            self.store,
+            paper,
+            venue=self.view.venue,
+            clock=lambda: self.clock(),
+            limits=Limits(
+                max_order_usd=settings.max_order_usd,
+                max_tilt_usd=settings.max_tilt_usd,
+                max_quote_age_s=view.STALE_AFTER_S,
+            ),
+            # Quotes are stamped when received; their age is measured on the same clock.
+            received_now=lambda: view.received_now(),
+        )
         if self.tilt_ids is not None:
             self.desk.tilt_ids = self.tilt_ids
         if not self._portfolio_given:

@@ -139,6 +139,7 @@ class ViewState:
         max_leverage_fallback: float,
         *,
         holding: bool = False,
+        collateral: tuple[float | None, str] = (None, ""),
     ) -> str:
         """Re-plan the tilt on top of ``overlay`` (what open tilts hold); returns a note for
         the legs pane when there is no plan. ``holding``: a tilt is open."""
@@ -162,6 +163,8 @@ class ViewState:
                 now=now,
                 overlay=dict(overlay),
                 max_leverage_fallback=max_leverage_fallback,
+                collateral_usd=collateral[0],
+                collateral_source=collateral[1],
             )
         except InputError as exc:
             self.plan_problem = str(exc)

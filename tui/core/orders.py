@@ -154,6 +154,7 @@ def pretrade_problems(
     quotes: Mapping[str, Quote],
     *,
     now: datetime,
+    received_now: datetime | None = None,
     max_age_s: float = 10.0,
     max_order_usd: float = 1_000_000.0,
     price_band: float = 0.05,
@@ -187,7 +188,10 @@ def pretrade_problems(
         if price is None:
             problems.append(f"{intent.symbol}: no price")
             continue
-        age = (now - quote.received_at).total_seconds() if quote is not None else math.inf
+        # Expiry is on the venue's clock (``now``); a quote's age on the clock that stamped
+        # it when it arrived (``received_now``, the same clock unless given).
+        seen = received_now or now
+        age = (seen - quote.received_at).total_seconds() if quote is not None else math.inf
         if age > max_age_s:
             problems.append(f"{intent.symbol}: price is stale ({age:.0f} s old)")
         notional = amount * market.contract_size * price

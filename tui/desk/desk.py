@@ -21,6 +21,7 @@ from tui.core.orders import Execution, OrderIntent, closing_orders, orders_for_p
 from tui.core.portfolio import asset_prices
 from tui.core.risk import pair_of_plan
 from tui.desk import books, records
+from tui.desk.checks import KillSwitch, Limits, order_problems, wall_now
 from tui.desk.funding import FundingClerk
 from tui.desk.restore import restore_desk
 from tui.desk.tilt import Outcome, Proposal, Purpose, Tilt, new_tilt_id
@@ -62,6 +63,8 @@ class Desk:
         clock: Clock,
         settle_funding: bool = True,
         tilt_ids: Callable[[datetime], str] = new_tilt_id,
+        limits: Limits | None = None,
+        received_now: Callable[[], datetime] = wall_now,
     ) -> None:
         self.store = store
         self.executor = executor
@@ -77,6 +80,10 @@ class Desk:
         self.notes: list[str] = []
         """What the user must hear: restored tilts, orders resolved, differences found."""
         self.funding = FundingClerk(self, enabled=settle_funding)
+        self.limits = limits or Limits()
+        self.received_now = received_now
+        """The clock quotes' ``received_at`` is on (their age decides staleness)."""
+        self.kill = KillSwitch(getattr(store, "data_dir", None))
         self._last_stamp: datetime | None = None
 
     # -- the clock ------------------------------------------------------------------------
@@ -164,6 +171,7 @@ class Desk:
         intents = orders_for_plan(plan, tilt_id, batch)
         if not intents and not blocked:
             blocked = "no leg can be sent (every leg is below minimum or blocked)"
+        blocked = blocked or "; ".join(plan.blockers) or self.refusal(intents, tilt)
         proposal = Proposal(
             tilt_id, purpose, batch, intents, records.plan_summary(tilt_id, plan, purpose),
             list(plan.warnings), blocked, plan, spec,
@@ -185,7 +193,7 @@ class Desk:
         intents = closing_orders(
             held, self.markets, tilt.tilt_id, self.quotes, "close", tilt.batches
         )
-        blocked = "" if intents else "nothing left to close"
+        blocked = self.refusal(intents, tilt) if intents else "nothing left to close"
         summary = f"Unwind tilt {tilt.tilt_id} ({reason}): reduce-only orders that flatten its legs"
         proposal = Proposal(tilt.tilt_id, "close", tilt.batches, intents, summary, [], blocked)
         tilt.status = "exit_proposed"
@@ -244,6 +252,10 @@ class Desk:
         Confirming the same proposal twice sends nothing the second time."""
         if proposal.state != "pending":
             return Outcome(proposal.tilt_id, message="already confirmed: nothing sent", sent=False)
+        tilt = self.tilts.get(proposal.tilt_id)
+        if not proposal.blocked and proposal.intents:
+            # Time passed since the review opened: check again (prices, halt, limits).
+            proposal.blocked = self.refusal(proposal.intents, tilt)
         if proposal.blocked or not proposal.intents:
             reason = proposal.blocked or "no orders"
             self.store.audit("warning", f"confirm refused: {reason}", tilt_id=proposal.tilt_id)
@@ -343,6 +355,56 @@ class Desk:
             }
         )
         return None
+
+    def collateral(self) -> tuple[float | None, str]:
+        """(USD available for new margin and fees, where it comes from). Paper: the paper
+        balance plus what closed and open tilts realized, less the margin open positions use.
+        Live: ``None`` until the venue's balance is read (the plan then uses stablecoins)."""
+        if self.mode != "paper":
+            return None, ""
+        realized = sum(t.realized().total for t in self.tilts.values())
+        used = 0.0
+        for tilt in self.tilts.values():
+            leverage = tilt.spec.leverage if tilt.spec is not None else 1.0
+            for book in tilt.holding().values():
+                used += abs(book.quantity) * book.entry_price / max(leverage, 1.0)
+        return self.limits.paper_balance_usd + realized - used, "the paper balance"
+
+    # -- checks and the kill switch -----------------------------------------------------------
+
+    def refusal(self, intents: list[OrderIntent], tilt: Tilt | None) -> str:
+        """Why these orders must not go now, in one line (``""``: they may)."""
+        if self.kill.reason:
+            return f"orders are halted ({self.kill.reason}); lift the kill switch first (k)"
+        problems = order_problems(
+            intents, tilt, self.markets, self.quotes, self.limits, self.clock(), self.received_now
+        )
+        return "; ".join(problems)
+
+    @property
+    def halted(self) -> str:
+        """Why new orders are halted, or ``""``."""
+        return self.kill.reason
+
+    def halt(self, reason: str = "kill switch") -> None:
+        """Stop every new order until lifted on purpose (survives a restart)."""
+        self.kill.set(reason)
+        self.store.audit("kill_switch", f"orders halted: {reason}", ts=self.stamp(), on=True)
+
+    def lift_halt(self) -> None:
+        """Allow orders again."""
+        self.kill.lift()
+        self.store.audit("kill_switch", "halt lifted", ts=self.stamp(), on=False)
+
+    async def cancel_all(self) -> int:
+        """Cancel every open order of the markets the desk trades (allowed while halted)."""
+        cancel = getattr(self.executor, "cancel_all", None)
+        if cancel is None:
+            return 0  # paper market orders fill at once: nothing rests
+        symbols = sorted({s for t in self.tilts.values() for s in t.books} or self.markets)
+        count = int(await cancel(symbols))
+        self.store.audit("info", f"{count} open orders canceled", ts=self.stamp())
+        return count
 
     # -- funding, restart ---------------------------------------------------------------------
 

@@ -370,6 +370,7 @@ class MainScreen(Screen[None]):
                 desk.overlay(),
                 self.pa.options.settings.max_leverage_fallback,
                 holding=desk.open_tilt is not None,
+                collateral=desk.collateral(),
             )
         )
         builder = self.query_one(TiltBuilder)
