@@ -35,7 +35,7 @@ SIZE = (160, 48)
 async def shoot(out: Path, scenario: Path, data_dir: Path, theme: str, names: list[str]) -> None:
     """Run one app session and save the screens named in ``names``."""
     options = LaunchOptions(demo=True, scenario=scenario, data_dir=data_dir, theme=theme)
-    app = PortingAlphaApp(options, clock=lambda: NOW)
+    app = PortingAlphaApp(options, clock=lambda: NOW, received_clock=lambda: NOW)
     app.tilt_ids = lambda _now: "T20260105-0000-demo"
     async with app.run_test(size=SIZE) as pilot:
         await market_ready(pilot)

@@ -17,6 +17,10 @@ from tui.settings import LaunchOptions
 FIXED_NOW = datetime(2026, 1, 5, tzinfo=UTC)
 """The frozen scenario's clock start: the app's clock in tests, so countdowns are stable."""
 
+RECEIVED_AT = datetime(2026, 1, 5, 12, tzinfo=UTC)
+"""This process's clock in tests, stopped: quotes arrive stamped with it and never age, so
+nothing turns stale however slowly a loaded machine runs the test."""
+
 
 @pytest.fixture
 def still_scenario(tmp_path: Path) -> Path:
@@ -31,7 +35,7 @@ def make_app(
 ) -> PortingAlphaApp:
     """The demo app on ``scenario`` with a fixed clock and its own data directory."""
     launch = LaunchOptions(demo=True, scenario=scenario, data_dir=data_dir, theme=theme, **options)
-    return PortingAlphaApp(launch, clock=lambda: FIXED_NOW)
+    return PortingAlphaApp(launch, clock=lambda: FIXED_NOW, received_clock=lambda: RECEIVED_AT)
 
 
 @pytest.fixture

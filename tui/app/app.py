@@ -62,11 +62,15 @@ class PortingAlphaApp(App[int]):
         session_factory: SessionFactory | None = None,
         store: Any = None,
         portfolio: Portfolio | None = None,
+        received_clock: Clock | None = None,
     ) -> None:
         super().__init__()
         self.options = options
         self.clock: Clock = clock or wall_clock
         """The app's clock: the simulator's in demo (once it runs), else the wall's."""
+        self.received_clock: Clock = received_clock or wall_clock
+        """When quotes arrive, by this process's clock: the session stamps them on it and the
+        view and the desk measure their age on it (tests freeze it)."""
         self.session_factory = session_factory
         self.store: Any = store
         self.desk: Any = None
@@ -75,7 +79,12 @@ class PortingAlphaApp(App[int]):
         """Makes tilt ids when set (tests pin it so what they show is stable)."""
         self.session: Any = None
         self.sim: Any = None
-        self.view = ViewState(venue=options.venue, demo=options.demo, live=options.live)
+        self.view = ViewState(
+            venue=options.venue,
+            demo=options.demo,
+            live=options.live,
+            received_clock=self.received_clock,
+        )
         self._given_portfolio = portfolio
         self._portfolio_given = False
         self._save_portfolio = True
@@ -180,7 +189,7 @@ class PortingAlphaApp(App[int]):
                 max_quote_age_s=view.STALE_AFTER_S,
             ),
             # Quotes are stamped when received; their age is measured on the same clock.
-            received_now=lambda: view.received_now(),
+            received_now=self.received_clock,
         )
         if self.tilt_ids is not None:
             self.desk.tilt_ids = self.tilt_ids
@@ -231,7 +240,11 @@ class PortingAlphaApp(App[int]):
         from tui.app.connect import open_session
 
         self.session, self.sim = await open_session(
-            self.options, self.session_factory, self.view.risk_assets(), self.store
+            self.options,
+            self.session_factory,
+            self.view.risk_assets(),
+            self.store,
+            wall_clock=lambda: self.received_clock().timestamp(),
         )
         if self.sim is not None and self.sim.clock is not None and self.clock is wall_clock:
             self.clock = self.sim.clock

@@ -51,6 +51,8 @@ async def open_session(
     factory: Callable[..., Any] | None,
     assets: Iterable[str],
     store: Any,
+    *,
+    wall_clock: Callable[[], float] | None = None,
 ) -> tuple[Any, RunningSim | None]:
     """(session, simulator or ``None``): the session is ready to ``run``."""
     sim = await start_sim(options) if options.demo else None
@@ -65,6 +67,7 @@ async def open_session(
     # (Binance publishes them only to API keys). Live keys are never read here.
     credentials = SIM_CREDENTIALS if options.demo else None
     poll = options.settings.poll_seconds
+    extra: dict[str, Any] = {} if wall_clock is None else {"wall_clock": wall_clock}
     session = factory(
         venue,
         sim_url=sim.url if sim else None,
@@ -72,5 +75,6 @@ async def open_session(
         store=store,
         credentials=credentials,
         poll_seconds=poll,
+        **extra,
     )
     return session, sim

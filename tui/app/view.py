@@ -8,7 +8,7 @@ terminal. Trading state (open tilts, positions, funding paid) is not here: the d
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -32,6 +32,8 @@ class ViewState:
     venue: str
     demo: bool = False
     live: bool = False
+    received_clock: Callable[[], datetime] = received_now
+    """The clock quotes are stamped on when they arrive (the session's); ages only."""
     portfolio: Portfolio = field(default_factory=lambda: Portfolio(holdings={}))
     markets: dict[str, MarketSpec] = field(default_factory=dict)
     quotes: dict[str, Quote] = field(default_factory=dict)
@@ -70,7 +72,7 @@ class ViewState:
     def ingest_quotes(self, quotes: Mapping[str, Quote]) -> None:
         """Fold fresh quotes in (cheap: the refresh timer does the rendering)."""
         self.quotes.update(quotes)
-        self.last_quote_at = received_now()
+        self.last_quote_at = self.received_clock()
         self.dirty_quotes = True
 
     def set_feed(self, state: str, detail: str) -> None:
@@ -101,13 +103,13 @@ class ViewState:
         """Seconds since the last quote arrived (``None`` before the first)."""
         if self.last_quote_at is None:
             return None
-        return (received_now() - self.last_quote_at).total_seconds()
+        return (self.received_clock() - self.last_quote_at).total_seconds()
 
     def stale_symbols(self) -> set[str]:
         """Symbols whose quote is old, or all of them when the venue is stale or offline."""
         if self.feed_state in ("stale", "offline"):
             return set(self.markets) | set(self.quotes)
-        now = received_now()
+        now = self.received_clock()
         return {
             s
             for s, q in self.quotes.items()
