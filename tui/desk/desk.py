@@ -176,7 +176,7 @@ class Desk:
             tilt_id, purpose, batch, intents, records.plan_summary(tilt_id, plan, purpose),
             list(plan.warnings), blocked, plan, spec,
         )  # fmt: skip
-        rows: dict[str, list[dict[str, Any]]] = {"audit": [self._proposal_audit(proposal, now)]}
+        rows: dict[str, list[dict[str, Any]]] = {"audit": [records.proposal_audit(proposal, now)]}
         if tilt is None:
             fresh = Tilt(tilt_id, "proposed", self.venue, self.mode, now, spec, plan.base_usd)
             rows["tilts"] = [records.tilt_row(fresh, now)]
@@ -201,10 +201,17 @@ class Desk:
         self.store.record(
             {
                 "tilts": [records.tilt_row(tilt, now)],
-                "audit": [self._proposal_audit(proposal, now)],
+                "audit": [records.proposal_audit(proposal, now)],
             }
         )
         return proposal
+
+    def propose_roll(self, symbol: str) -> Proposal | None:
+        """Close an expiring dated future of the open tilt and reopen it on the perpetual,
+        for review (``None``: not a held dated future)."""
+        from tui.desk.exits import roll_proposal
+
+        return roll_proposal(self, symbol)
 
     def back_out(self, proposal: Proposal) -> None:
         """The user backed out of the review: nothing is sent."""
@@ -263,6 +270,10 @@ class Desk:
         proposal.state = "confirmed"
         now = self.stamp()
         tilt = self._tilt_for(proposal, now)
+        spec = proposal.spec or tilt.spec
+        if spec is not None and hasattr(self.executor, "leverage"):
+            # A live venue takes the tilt's leverage per market before its first order.
+            self.executor.leverage = int(spec.leverage)
         tilt.batches += 1
         rows: dict[str, list[dict[str, Any]]] = {
             "tilts": [records.tilt_row(tilt, now)],
@@ -419,15 +430,3 @@ class Desk:
         notes = await restore_desk(self)
         self.notes.extend(notes)
         return notes
-
-    def _proposal_audit(self, proposal: Proposal, now: datetime) -> dict[str, Any]:
-        return audit_row(
-            "proposal",
-            proposal.summary,
-            tilt_id=proposal.tilt_id,
-            ts=now,
-            orders=len(proposal.intents),
-            warnings=len(proposal.warnings),
-            blocked=proposal.blocked,
-            purpose=proposal.purpose,
-        )

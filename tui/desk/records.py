@@ -11,7 +11,8 @@ from typing import Any
 
 from tui.core.models import Plan
 from tui.core.orders import Execution, OrderIntent
-from tui.desk.tilt import Outcome, Tilt
+from tui.desk.tilt import Outcome, Proposal, Tilt
+from tui.store.store import audit_row
 
 
 def tilt_row(tilt: Tilt, ts: datetime, **changes: Any) -> dict[str, Any]:
@@ -169,3 +170,17 @@ def outcome_words(tilt: Tilt, outcome: Outcome) -> str:
     if outcome.unknown:
         parts.append("fate unknown (asked, not resent): " + ", ".join(outcome.unknown))
     return f"tilt {tilt.tilt_id} {tilt.status} · " + " · ".join(parts)
+
+
+def proposal_audit(proposal: Proposal, now: datetime) -> dict[str, Any]:
+    """The audit row of a proposal shown for review."""
+    return audit_row(
+        "proposal",
+        proposal.summary,
+        tilt_id=proposal.tilt_id,
+        ts=now,
+        orders=len(proposal.intents),
+        warnings=len(proposal.warnings),
+        blocked=proposal.blocked,
+        purpose=proposal.purpose,
+    )

@@ -22,7 +22,7 @@ LIVE_STATUSES = frozenset({"confirmed", "open", "exit_proposed"})
 #: Order statuses after which nothing more will happen to the order.
 FINAL_ORDER_STATUSES = frozenset({"filled", "partial", "rejected", "failed", "canceled"})
 
-Purpose = Literal["open", "adjust", "close"]
+Purpose = Literal["open", "adjust", "close", "roll"]
 
 
 def new_tilt_id(now: datetime) -> str:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 #: A dated future this close to expiry needs a roll.
 ROLL_LEAD = timedelta(days=2)
+#: Below this liquidation distance (a fraction of mark) the desk proposes the unwind.
+LIQUIDATION_ALERT = 0.10
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,13 @@ class LegWatch:
     funding_usd: float
     """Funding paid (−) or received (+) on this leg so far."""
     stale: bool = False
+    margin_usd: float = 0.0
+    """Isolated margin the leg posted (|quantity| × entry / leverage)."""
+    liquidation_price: float | None = None
+    liquidation_distance: float | None = None
+    """``|liquidation − mark| / mark``."""
+    liquidation_estimate: bool = False
+    """Computed with the fallback brackets (the venue gave none)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,9 @@ class TiltWatch:
 
 def watch_tilt(desk: Desk, tilt: Tilt, now: datetime, stale: Collection[str] = ()) -> TiltWatch:
     """The open tilt at ``now`` (``stale``: symbols whose quotes are old)."""
+    from tui.core.costing import position_liquidation
+
+    leverage = tilt.spec.leverage if tilt.spec is not None else 1.0
     legs: list[LegWatch] = []
     unrealized = 0.0
     expiries: dict[str, datetime] = {}
@@ -84,6 +96,10 @@ def watch_tilt(desk: Desk, tilt: Tilt, now: datetime, stale: Collection[str] = (
         price = quote.price if quote is not None else None
         made = book.unrealized(price or book.entry_price, quote.index if quote else None)
         unrealized += made.price + made.basis
+        market = desk.markets.get(symbol)
+        liq: tuple[float | None, float | None, bool] = (None, None, False)
+        if market is not None:
+            liq = position_liquidation(market, book.quantity, book.entry_price, leverage, price)
         legs.append(
             LegWatch(
                 symbol,
@@ -94,9 +110,10 @@ def watch_tilt(desk: Desk, tilt: Tilt, now: datetime, stale: Collection[str] = (
                 made.price + made.basis,
                 book.realized.funding,
                 symbol in stale,
+                abs(book.quantity) * book.entry_price / max(leverage, 1.0),
+                *liq,
             )
         )
-        market = desk.markets.get(symbol)
         if market is not None and market.expiry is not None:
             expiries[symbol] = market.expiry
     realized = tilt.realized()
@@ -121,7 +138,15 @@ def watch_tilt(desk: Desk, tilt: Tilt, now: datetime, stale: Collection[str] = (
     if left is not None and left.total_seconds() <= 0:
         alerts.append("the tactical window has ended; press u to review the unwind orders")
     for symbol in risk.expiring(expiries, now, ROLL_LEAD):
-        alerts.append(f"{symbol} expires {expiries[symbol]:%Y-%m-%d %H:%M} UTC: it needs a roll")
+        alerts.append(
+            f"{symbol} expires {expiries[symbol]:%Y-%m-%d %H:%M} UTC: it needs a roll (press r)"
+        )
+    for leg in legs:
+        if leg.liquidation_distance is not None and leg.liquidation_distance < LIQUIDATION_ALERT:
+            alerts.append(
+                f"{leg.symbol} is {leg.liquidation_distance:.1%} from liquidation; "
+                "press u to review the unwind"
+            )
     return TiltWatch(
         tilt_id=tilt.tilt_id,
         status=tilt.status,

@@ -1,0 +1,69 @@
+"""Exit proposals: a roll of an expiring dated future, and the watch's alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tui.core.models import Quote
+from tui.core.orders import OrderIntent
+from tui.desk import Proposal
+
+from ..core.test_planner import future
+from .conftest import T0, book
+from .test_life import SPEC
+
+BTC_FUT = future("BTC", T0 + timedelta(days=1, hours=8), 0.001)
+
+
+async def test_a_future_near_expiry_is_rolled_into_the_perp_on_confirmation(make_desk, clock):
+    desk = make_desk()
+    desk.set_markets({BTC_FUT.symbol: BTC_FUT})
+    quotes = book(
+        50_000, 2_500, btc_rate=0.0001, eth_rate=0.0001, next_funding=T0 + timedelta(hours=8)
+    )
+    quotes[BTC_FUT.symbol] = Quote(symbol=BTC_FUT.symbol, mark=50_100, bid=50_090, ask=50_110,
+                                   index=50_000, received_at=T0)  # fmt: skip
+    desk.observe(quotes)
+    long_future = OrderIntent(client_order_id="pa-T1-o0", tilt_id="T1", asset="BTC",
+                              symbol=BTC_FUT.symbol, side="buy", amount="0.3", price=50_100)  # fmt: skip
+    await desk.confirm(Proposal("T1", "open", 0, [long_future], "future", spec=SPEC))
+    watch = desk.watch(clock.at(hours=9))
+    assert any("needs a roll" in a for a in watch.alerts)
+
+    roll = desk.propose_roll(BTC_FUT.symbol)
+    assert roll is not None and roll.blocked == ""
+    assert [(i.symbol, i.side, i.amount, i.reduce_only) for i in roll.intents] == [
+        (BTC_FUT.symbol, "sell", "0.3", True),
+        ("BTC/USDT:USDT", "buy", "0.3", False),
+    ]
+    # Roll cost: 0.3 × 50,100 = $15,030 closed and reopened at 0.05 % taker each → $15.03.
+    assert "roll cost ≈ $15.03" in roll.summary
+    assert desk.open_tilt.status == "open"  # a roll is proposed, the tilt stays open
+    outcome = await desk.confirm(roll)
+    assert outcome.filled == 2
+    held = {s: b.quantity for s, b in desk.open_tilt.holding().items()}
+    assert held == {"BTC/USDT:USDT": pytest.approx(0.3)}
+
+
+async def test_a_leg_near_liquidation_raises_an_alert(make_desk, clock):
+    desk = make_desk()
+    desk.observe(
+        book(50_000, 2_500, btc_rate=0.0001, eth_rate=0.0001, next_funding=T0 + timedelta(hours=8))
+    )
+    buy = OrderIntent(client_order_id="pa-T1-o0", tilt_id="T1", asset="BTC",
+                      symbol="BTC/USDT:USDT", side="buy", amount="0.3", price=50_000)  # fmt: skip
+    await desk.confirm(Proposal("T1", "open", 0, [buy], "long", spec=SPEC))
+    # 5× long of 0.3 entered at 50,010: margin 3,000.60; Binance's isolated formula with the
+    # fallback bracket (MMR 0.4 %, cum 0): (3,000.60 − 0.3 × 50,010) / (0.3 × 0.004 − 0.3)
+    # = −12,002.40 / −0.2988 = 40,168.67. At 43,000 that is 6.6 % away (< the 10 % alert).
+    desk.observe(
+        book(43_000, 2_500, btc_rate=0.0001, eth_rate=0.0001, next_funding=T0 + timedelta(hours=8))
+    )
+    watch = desk.watch(clock.at(hours=1))
+    [leg] = watch.legs
+    assert leg.liquidation_price == pytest.approx(40_168.67, abs=0.01)
+    assert leg.liquidation_distance == pytest.approx((43_000 - leg.liquidation_price) / 43_000)
+    assert leg.margin_usd == pytest.approx(0.3 * 50_010 / 5)
+    assert any("from liquidation" in a for a in watch.alerts)
