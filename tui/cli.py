@@ -108,7 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_venue_options(parser)
     _add_tilt_options(parser, required_target=False)
-    parser.add_argument("--live", action="store_true", help="send real orders (needs API keys)")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="send real orders to the venue: needs its API keys in PORTING_ALPHA_<VENUE>_API_KEY / _API_SECRET (or the OS keyring) and typing LIVE at start; with --demo, the simulator's signed endpoints",
+    )
     parser.add_argument("--theme", help="theme name (porting-dark, porting-light)")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 

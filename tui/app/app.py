@@ -25,6 +25,7 @@ from tui.app.palette import ACTIONS
 from tui.app.screens.main import MainScreen
 from tui.app.themes import VARIABLE_DEFAULTS, load_themes
 from tui.app.view import ViewState
+from tui.app.widgets.header import AppHeader
 from tui.core.models import Portfolio
 from tui.settings import LaunchOptions
 
@@ -128,8 +129,34 @@ class PortingAlphaApp(App[int]):
             self.exit(0)
             return
         self.main.after_first_frame()
+        if self.options.live:
+            from tui.app.modals.type_live import TypeLive
+
+            # Nothing opens (store, feeds, the venue's keys) until LIVE is typed.
+            self.push_screen(TypeLive(self.view.venue_label), self._live_answered)
+            return
+        self._start()
+
+    def _live_answered(self, go: bool | None) -> None:
+        if go:
+            self.main.query_one(AppHeader).show_venue(self.view.venue_label, "LIVE")
+            self._start()
+        else:
+            self.exit(0, message="Live trading not started; nothing was sent.")
+
+    def _start(self) -> None:
+        """Open the store and the desk (paper at once; live once the venue is up), the feeds."""
         self._open_store()
-        self.main.restore_desk()
+        if not self.options.live:
+            from tui.engine.paper import PaperExecutor
+
+            paper = PaperExecutor(
+                self.store,
+                self.view.venue,
+                slippage_bps=self.options.settings.slippage_bps,
+                clock=lambda: self.clock(),
+            )
+            self.make_desk(paper)
         self.run_feeds()
 
     # -- portfolio and store ---------------------------------------------------------------
@@ -156,33 +183,19 @@ class PortingAlphaApp(App[int]):
             self._startup_notes.append(f"sample portfolio not loaded: {exc}")
             return Portfolio(holdings={})
 
-    def _open_store(self) -> None:
-        """Open the store and the desk; use the saved portfolio unless one was given."""
-        from tui.app.persistence import load_saved_portfolio, open_store
+    def make_desk(self, executor: Any) -> None:
+        """The desk over ``executor`` (paper or live: the only difference); then restore."""
+        from tui.app import view
         from tui.desk import Desk
         from tui.desk.checks import Limits
-        from tui.engine.paper import PaperExecutor
-
-        notes: list[str] = []
-        if self.store is None:
-            self.store, problem = open_store(self.options.data_dir)
-            if problem:
-                notes.append(problem)
-        notes += list(getattr(self.store, "problems", []) or [])
-        paper = PaperExecutor(
-            self.store,
-            self.view.venue,
-            slippage_bps=self.options.settings.slippage_bps,
-            clock=lambda: self.clock(),
-        )
-        from tui.app import view
 
         settings = self.options.settings
         self.desk = Desk(
             self.store,
-            paper,
+            executor,
             venue=self.view.venue,
             clock=lambda: self.clock(),
+            settle_funding=executor.mode == "paper",
             limits=Limits(
                 max_order_usd=settings.max_order_usd,
                 max_tilt_usd=settings.max_tilt_usd,
@@ -193,6 +206,22 @@ class PortingAlphaApp(App[int]):
         )
         if self.tilt_ids is not None:
             self.desk.tilt_ids = self.tilt_ids
+        if self.view.markets:
+            self.desk.set_markets(self.view.markets)
+            self.desk.observe(self.view.quotes)
+        self.main.show_halt()
+        self.main.restore_desk()
+
+    def _open_store(self) -> None:
+        """Open the store; use the saved portfolio unless one was given."""
+        from tui.app.persistence import load_saved_portfolio, open_store
+
+        notes: list[str] = []
+        if self.store is None:
+            self.store, problem = open_store(self.options.data_dir)
+            if problem:
+                notes.append(problem)
+        notes += list(getattr(self.store, "problems", []) or [])
         if not self._portfolio_given:
             try:
                 saved = load_saved_portfolio(self.store)
@@ -249,6 +278,7 @@ class PortingAlphaApp(App[int]):
         if self.sim is not None and self.sim.clock is not None and self.clock is wall_clock:
             self.clock = self.sim.clock
         main = self.main
+        trading = await self._live_executor() if self.options.live else None
         try:
             await self.session.run(lambda event: main.post_message(msg.to_message(event)))
         finally:
@@ -256,9 +286,27 @@ class PortingAlphaApp(App[int]):
             # session's close fails.
             try:
                 await self.session.close()
+                if trading is not None:
+                    await trading.exchange.close()
             finally:
                 if self.sim is not None:
                     await self.sim.stop()
+
+    async def _live_executor(self) -> Any:
+        """The live executor over its own ccxt client (the simulator's, with its demo keys,
+        under ``--demo``); the desk is made on it."""
+        from tui.engine.keys import venue_keys
+        from tui.engine.live import LiveExecutor
+        from tui.engine.venues import SIM_CREDENTIALS, create_exchange
+
+        venue = "binanceusdm" if self.options.demo else self.options.venue
+        credentials = SIM_CREDENTIALS if self.options.demo else venue_keys(venue)
+        exchange = create_exchange(
+            venue, sim_url=self.sim.url if self.sim is not None else None, credentials=credentials
+        )
+        executor = LiveExecutor(exchange, venue, self.view.markets)
+        self.make_desk(executor)
+        return executor
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One handler for worker errors: say it in plain words."""

@@ -26,9 +26,10 @@ ACTIONS: tuple[ActionEntry, ...] = (
     ActionEntry(
         "Export portfolio", "Write holdings and SAA targets to a TOML file (o)", "export_portfolio"
     ),
-    ActionEntry(
-        "Close active tilt", "Propose the orders that unwind the active tilt (u)", "unwind"
-    ),
+    ActionEntry("Unwind open tilt", "Propose the orders that unwind the open tilt (u)", "unwind"),
+    ActionEntry("Roll expiring future", "Propose rolling the open tilt's dated future (r)", "roll"),
+    ActionEntry("Kill switch", "Halt every new order; again to lift (k)", "kill_switch"),
+    ActionEntry("Cancel all open orders", "Cancel every resting order at the venue", "cancel_all"),
     ActionEntry(
         "Toggle theme", "Switch between porting-dark and porting-light (t)", "toggle_theme"
     ),

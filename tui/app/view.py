@@ -61,8 +61,8 @@ class ViewState:
 
     @property
     def mode(self) -> str:
-        """DEMO / PAPER / LIVE."""
-        return "DEMO" if self.demo else ("LIVE" if self.live else "PAPER")
+        """LIVE (also on the simulator with --demo --live) / DEMO / PAPER."""
+        return "LIVE" if self.live else ("DEMO" if self.demo else "PAPER")
 
     @property
     def venue_label(self) -> str:
@@ -128,8 +128,6 @@ class ViewState:
         stale = self.stale_symbols() & {leg.symbol for leg in plan.sendable()}
         if stale:
             return "stale prices for " + ", ".join(sorted(stale))
-        if self.live:
-            return "live orders are not wired into the app yet; restart without --live for paper"
         return ""
 
     # -- planning -------------------------------------------------------------------------

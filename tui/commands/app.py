@@ -51,8 +51,15 @@ def run(args: Any) -> int:
         options = launch_options(args)
     except InputError as err:
         return fail(str(err))
-    if options.live and options.demo:
-        return fail("--live and --demo exclude each other")
+    if options.live and not options.demo:
+        # Live trading needs keys before the screen is taken over (--demo --live uses the
+        # simulator's demo keys: the whole live path, offline).
+        from tui.engine.keys import KeysMissing, venue_keys
+
+        try:
+            venue_keys(options.venue)
+        except KeysMissing as err:
+            return fail(str(err))
     from tui.app.main import run_app
 
     return run_app(options)

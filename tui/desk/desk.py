@@ -84,6 +84,8 @@ class Desk:
         self.received_now = received_now
         """The clock quotes' ``received_at`` is on (their age decides staleness)."""
         self.kill = KillSwitch(getattr(store, "data_dir", None))
+        self.venue_balance: float | None = None
+        """USDT free on the venue (live), read by `refresh_balance`."""
         self._last_stamp: datetime | None = None
 
     # -- the clock ------------------------------------------------------------------------
@@ -303,6 +305,7 @@ class Desk:
             else:
                 outcome.rejected.append(f"{intent.symbol}: {execution.reason or execution.status}")
         books.settle_status(self, tilt, proposal.purpose)
+        await self.refresh_balance()
         outcome.message = records.outcome_words(tilt, outcome)
         return outcome
 
@@ -372,7 +375,9 @@ class Desk:
         balance plus what closed and open tilts realized, less the margin open positions use.
         Live: ``None`` until the venue's balance is read (the plan then uses stablecoins)."""
         if self.mode != "paper":
-            return None, ""
+            if self.venue_balance is None:
+                return None, ""
+            return self.venue_balance, f"the {self.venue} balance"
         realized = sum(t.realized().total for t in self.tilts.values())
         used = 0.0
         for tilt in self.tilts.values():
@@ -380,6 +385,16 @@ class Desk:
             for book in tilt.holding().values():
                 used += abs(book.quantity) * book.entry_price / max(leverage, 1.0)
         return self.limits.paper_balance_usd + realized - used, "the paper balance"
+
+    async def refresh_balance(self) -> None:
+        """Read the venue's free balance (live executors only; a failure keeps the last)."""
+        read = getattr(self.executor, "balance", None)
+        if read is None:
+            return
+        try:
+            self.venue_balance = float(await read())
+        except Exception as exc:  # said once in the audit; collateral then falls back
+            self.store.audit("warning", f"balance not read: {exc}", ts=self.stamp())
 
     # -- checks and the kill switch -----------------------------------------------------------
 
@@ -428,5 +443,6 @@ class Desk:
         """Reload what is open from the store, resolve orders of unknown fate by asking the
         executor, and list every difference between the books and the executor."""
         notes = await restore_desk(self)
+        await self.refresh_balance()
         self.notes.extend(notes)
         return notes

@@ -35,7 +35,8 @@ class LiveExecutor:
     ) -> None:
         self.exchange = exchange
         self.venue = venue
-        self.markets = dict(markets or {})
+        self.markets: Mapping[str, MarketSpec] = markets if markets is not None else {}
+        """The markets (by reference: filled in as they load), for the fee of a fill."""
         self.leverage = leverage
         """Leverage to set on each market before its first order (``None``: leave it)."""
         self._prepared: set[str] = set()
@@ -106,6 +107,11 @@ class LiveExecutor:
                 continue
             out[p["symbol"]] = contracts if p.get("side") != "short" else -contracts
         return out
+
+    async def balance(self) -> float:
+        """USDT free for new margin and fees on the venue."""
+        balance = await self.exchange.fetch_balance()
+        return float((balance.get("free") or {}).get("USDT") or 0.0)
 
     async def cancel_all(self, symbols: list[str]) -> int:
         """Cancel every open order of ``symbols``; returns how many were canceled."""

@@ -46,7 +46,11 @@ def edit_requested(screen: MainScreen, event: HoldingsPane.EditRequested) -> Non
     def edited(edit: HoldingEdit) -> Portfolio:
         """The portfolio after ``edit``; raising keeps the form open with the reason."""
         return edited_portfolio(
-            screen.view.portfolio, edit.asset, edit.quantity, edit.strategic_pct, edit.previous_asset
+            screen.view.portfolio,
+            edit.asset,
+            edit.quantity,
+            edit.strategic_pct,
+            edit.previous_asset,
         )
 
     form = HoldingForm(

@@ -36,7 +36,7 @@ from tui.app.widgets.tilt_builder import TiltBuilder
 
 if TYPE_CHECKING:
     from tui.app.app import PortingAlphaApp
-    from tui.desk import Desk
+    from tui.desk import Desk, Proposal
 
 #: Debounce of re-planning after an input changes, and the throttle on price-driven re-plans.
 PLAN_DEBOUNCE_S = 0.15
@@ -62,7 +62,9 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "confirm", "Confirm"),
         Binding("d", "discard", "Discard"),
-        Binding("u", "unwind", "Unwind", show=False),
+        Binding("u", "unwind", "Unwind"),
+        Binding("r", "roll", "Roll", show=False),
+        Binding("k", "kill_switch", "Halt"),
         Binding("i", "import_portfolio", "Import"),
         Binding("o", "export_portfolio", "Export"),
         Binding("1", "focus_pane('holdings-table')", "Holdings", show=False),
@@ -75,6 +77,8 @@ class MainScreen(Screen[None]):
     def __init__(self, view: ViewState) -> None:
         super().__init__()
         self.view = view
+        self.pending_exit: Proposal | None = None
+        """An exit the desk proposed on an alert (stop, window end, liquidation), for u."""
         self._plan_timer: Timer | None = None
         self._last_plan_at = 0.0
         self._charts_at = 0.0
@@ -302,6 +306,7 @@ class MainScreen(Screen[None]):
             if alert not in self.view.alerted:
                 self.view.alerted.add(alert)
                 self.notify(alert, title="Open tilt", severity="warning", timeout=10)
+                trading_actions.propose_exit(self, alert)
 
     @on(RowTable.RowHighlighted, "#feeds-table")
     def _feeds_cursor_moved(self) -> None:
@@ -392,6 +397,18 @@ class MainScreen(Screen[None]):
         """Archive the proposal without sending anything."""
         trading_actions.discard(self)
 
+    def action_roll(self) -> None:
+        """Propose rolling the open tilt's expiring dated future into the perpetual."""
+        trading_actions.review_roll(self)
+
+    def action_kill_switch(self) -> None:
+        """Halt every new order at once; lifting it asks first."""
+        trading_actions.toggle_halt(self)
+
+    def show_halt(self) -> None:
+        """The header's HALTED badge follows the kill switch."""
+        self.query_one(AppHeader).show_halt(self.desk.halted if self.desk is not None else "")
+
     def on_orders_done(self, message: trading_actions.OrdersDone) -> None:
         """Say what the desk booked, and re-plan on top of it."""
         trading_actions.orders_done(self, message.outcome)
@@ -425,3 +442,7 @@ class MainScreen(Screen[None]):
     def run_palette(self, action: str) -> Any:
         """Run one of this screen's actions from the command palette."""
         return self.run_action(action)
+
+    def action_cancel_all(self) -> None:
+        """Cancel every open order at the venue (allowed while halted)."""
+        self.run_worker(trading_actions.cancel_all(self), group="orders", exit_on_error=False)

@@ -38,16 +38,89 @@ def review_plan(screen: MainScreen) -> None:
     review(screen, desk.propose(plan, spec, blocked=screen.view.confirm_blockers(plan)))
 
 
+def propose_exit(screen: MainScreen, alert: str) -> None:
+    """A stop hit, the window's end or a leg near liquidation: the desk proposes the unwind
+    (recorded as ``exit_proposed``); it waits for the user's review and confirmation (u)."""
+    desk = screen.desk
+    if desk is None or "press u" not in alert or screen.pending_exit is not None:
+        return
+    screen.pending_exit = desk.propose_unwind(alert.split(";")[0])
+    screen.view.dirty_active = True
+
+
 def review_unwind(screen: MainScreen) -> None:
     """Propose the reduce-only orders that flatten the open tilt, for review."""
     desk = screen.desk
-    proposal = desk.propose_unwind("unwind asked") if desk is not None else None
+    pending, screen.pending_exit = screen.pending_exit, None
+    if pending is not None and pending.state == "pending" and desk is not None:
+        proposal: Proposal | None = pending
+    else:
+        proposal = desk.propose_unwind("unwind asked") if desk is not None else None
     if proposal is None:
         screen.notify("No open tilt to unwind.", severity="warning")
         return
     if not proposal.blocked and screen.view.feed_state in ("offline", "stale"):
         proposal.blocked = f"the venue is {screen.view.feed_state}; prices are not live"
     review(screen, proposal)
+
+
+def review_roll(screen: MainScreen) -> None:
+    """Propose the roll of the open tilt's dated future nearest expiry, for review."""
+    desk = screen.desk
+    tilt = desk.open_tilt if desk is not None else None
+    futures = (
+        sorted(
+            (m.expiry, s)
+            for s in tilt.holding()
+            if (m := desk.markets.get(s)) is not None and m.expiry is not None
+        )
+        if desk is not None and tilt is not None
+        else []
+    )
+    if desk is None or not futures:
+        screen.notify("The open tilt holds no dated future to roll.", severity="warning")
+        return
+    proposal = desk.propose_roll(futures[0][1])
+    if proposal is not None:
+        review(screen, proposal)
+
+
+def toggle_halt(screen: MainScreen) -> None:
+    """``k``: halt at once; lift only after a yes."""
+    from tui.app.modals.ask import AskYesNo
+
+    desk = screen.desk
+    if desk is None:
+        return
+    if not desk.halted:
+        desk.halt("k pressed in the app")
+        screen.show_halt()
+        screen.notify(
+            "New orders are halted (also after a restart). k again lifts it; "
+            "the palette has 'Cancel all open orders'.",
+            title="HALTED",
+            severity="error",
+            timeout=10,
+        )
+        return
+
+    def answered(yes: bool | None) -> None:
+        if yes and screen.desk is not None:
+            screen.desk.lift_halt()
+            screen.show_halt()
+            screen.notify("Halt lifted: orders can be confirmed again.")
+
+    screen.app.push_screen(
+        AskYesNo("Lift the halt?", f"Orders were halted: {desk.halted}.", yes_label="Lift"),
+        answered,
+    )
+
+
+async def cancel_all(screen: MainScreen) -> None:
+    """Cancel every open order at the venue (allowed while halted)."""
+    if screen.desk is not None:
+        count = await screen.desk.cancel_all()
+        screen.notify(f"{count} open orders canceled.")
 
 
 def review(screen: MainScreen, proposal: Proposal) -> None:

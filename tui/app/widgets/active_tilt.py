@@ -108,10 +108,17 @@ class ActiveTiltPanel(Vertical):
         for leg in watch.legs:
             now = fmt.price(leg.price)
             mark = f"[$stale]{now} (stale)[/]" if leg.stale else now
+            liq = ""
+            if leg.liquidation_price is not None:
+                approx = "≈" if leg.liquidation_estimate else ""
+                liq = (
+                    f"  liq. {approx}{fmt.price(leg.liquidation_price)}"
+                    f" ({fmt.pct(leg.liquidation_distance, decimals=1)} away)"
+                )
             lines.append(
                 f"{escape(leg.symbol)} {leg.side} {fmt.qty(abs(leg.quantity))} "
                 f"@ {fmt.price(leg.entry)} → {mark}  {_money(leg.pnl_usd)}"
-                f"  funding {_money(leg.funding_usd)}"
+                f"  funding {_money(leg.funding_usd)}  margin {fmt.usd(leg.margin_usd)}{liq}"
             )
         self.query_one("#legs", Static).update("\n".join(lines))
         self.query_one("#alerts", Static).update("\n".join(f"⚠ {escape(a)}" for a in watch.alerts))

@@ -67,7 +67,9 @@ class AppHeader(Horizontal):
         & > #title { text-style: bold; color: $primary; }
         & > #venue { color: $foreground; }
         & > #mode { text-style: bold; color: $background; background: $accent; }
-        & > #mode.-live { background: $error; }
+        & > #mode.-live { background: $warning; }
+        & > #halt { display: none; text-style: bold; color: $background; background: $error; }
+        & > #halt.-on { display: block; }
         & > #mode.-paper { background: $primary; }
         & > #conn { width: 1fr; }
         & > #conn.-live { color: $gain; }
@@ -84,6 +86,7 @@ class AppHeader(Horizontal):
         yield Label("Porting Alpha", id="title")
         yield Label("", id="venue")
         yield Label("", id="mode")
+        yield Label("HALTED", id="halt")
         yield Label("connecting…", id="conn", classes="-connecting")
         yield Label("", id="clock")
 
@@ -93,6 +96,12 @@ class AppHeader(Horizontal):
         badge = self.query_one("#mode", Label)
         badge.update(mode)
         badge.set_classes(f"-{mode.lower()}")
+
+    def show_halt(self, reason: str) -> None:
+        """``HALTED`` beside the mode while the kill switch is on (``reason`` as tooltip)."""
+        badge = self.query_one("#halt", Label)
+        badge.set_class(bool(reason), "-on")
+        badge.tooltip = reason or None
 
     def show_connection(self, state: FeedState | str, text: str) -> None:
         """Show the feed state in plain words (``text`` says what, and what to do)."""
