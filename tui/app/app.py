@@ -203,6 +203,7 @@ class PortingAlphaApp(App[int]):
             ),
             # Quotes are stamped when received; their age is measured on the same clock.
             received_now=self.received_clock,
+            halt_dir=Path(self.options.data_dir),
         )
         if self.tilt_ids is not None:
             self.desk.tilt_ids = self.tilt_ids

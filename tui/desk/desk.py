@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from tui.core.models import MarketSpec, Plan, Quote, TiltSpec
@@ -65,6 +66,7 @@ class Desk:
         tilt_ids: Callable[[datetime], str] = new_tilt_id,
         limits: Limits | None = None,
         received_now: Callable[[], datetime] = wall_now,
+        halt_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.executor = executor
@@ -83,7 +85,9 @@ class Desk:
         self.limits = limits or Limits()
         self.received_now = received_now
         """The clock quotes' ``received_at`` is on (their age decides staleness)."""
-        self.kill = KillSwitch(getattr(store, "data_dir", None))
+        # The kill switch lives in the user's data directory, even when the store had to
+        # open elsewhere: an emergency halt must never be missed.
+        self.kill = KillSwitch(halt_dir or getattr(store, "data_dir", None))
         self.venue_balance: float | None = None
         """USDT free on the venue (live), read by `refresh_balance`."""
         self._last_stamp: datetime | None = None
