@@ -43,3 +43,17 @@ def test_bad_settings_say_where(tmp_path, text, environ, message):
     with pytest.raises(SettingsError, match=message) as err:
         load_settings(config, environ=environ)
     assert "\n" not in str(err.value)
+
+
+def test_a_config_file_holding_keys_must_be_private(tmp_path):
+    import pytest
+
+    from tui.settings import SettingsError, load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('[binanceusdm]\napi_key = "k"\nsecret = "s"\n', encoding="utf-8")
+    path.chmod(0o644)
+    with pytest.raises(SettingsError, match="holds API keys but others can read it"):
+        load_settings(path, environ={})
+    path.chmod(0o600)
+    load_settings(path, environ={})  # only its owner can read it: accepted

@@ -85,6 +85,11 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
             raise SettingsError(f"{path}: cannot read settings ({err})") from None
+        if _holds_secrets(data) and path.stat().st_mode & 0o077:
+            raise SettingsError(
+                f"{path} holds API keys but others can read it: chmod 600 it, or move the keys "
+                "to the environment or the OS keyring"
+            )
     for name in Settings.model_fields:
         raw = environ.get(ENV_PREFIX + name.upper())
         if raw is None:
@@ -107,6 +112,17 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
 
             raise SettingsError(describe_validation_error(err, f"settings ({path})")) from None
         raise
+
+
+def _holds_secrets(data: Mapping[str, Any]) -> bool:
+    """Whether a settings table (or a table in it) has a key- or secret-like entry."""
+    for name, value in data.items():
+        lowered = name.lower()
+        if any(word in lowered for word in ("secret", "api_key", "apikey", "password")):
+            return True
+        if isinstance(value, Mapping) and _holds_secrets(value):
+            return True
+    return False
 
 
 @dataclass
