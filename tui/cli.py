@@ -142,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, help="output file (default: stdout for csv)")
     export.add_argument("--data-dir", type=Path, help="directory of the state store")
 
+    halt = commands.add_parser(
+        "halt", help="kill switch: stop every new order (the app may be running); --lift undoes"
+    )
+    halt.add_argument("--lift", action="store_true", help="allow orders again")
+    halt.add_argument("--reason", default="halted from the command line", help="why (one line)")
+    halt.add_argument("--data-dir", type=Path, help="directory of the state store")
+
     bench = commands.add_parser("bench", help="measure the budgets of DESIGN.md §8")
     bench.add_argument("--quick", action="store_true", help="fewer rounds")
     return parser
@@ -198,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.commands import bench
 
             return bench.run(args)
+        if args.command == "halt":
+            from tui.commands import halt
+
+            return halt.run(args)
         from tui.commands import app
 
         return app.run(args)
