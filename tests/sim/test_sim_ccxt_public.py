@@ -28,7 +28,11 @@ async def test_load_markets_precision_limits_expiry(exchange: Any) -> None:
     assert perp["precision"]["amount"] == 0.001 and perp["precision"]["price"] == 0.1
     assert perp["limits"]["amount"]["min"] == 0.001
     assert perp["limits"]["cost"]["min"] == 100.0
-    assert perp["info"]["maintMarginPercent"] == "0.4000"
+    # What live Binance publishes on every symbol and documents as "ignore": not a margin rate
+    # (a client reading it as one would plan BTC at 2.5 % maintenance instead of 0.4 %).
+    assert perp["info"]["maintMarginPercent"] == "2.5000"
+    assert perp["info"]["requiredMarginPercent"] == "5.0000"
+    assert {m["info"]["maintMarginPercent"] for m in markets.values()} == {"2.5000"}
     future = markets["BTC/USDT:USDT-260327"]
     assert future["type"] == "future" and future["linear"]
     assert future["expiry"] == 1_774_598_400_000  # 2026-03-27T08:00:00Z
@@ -109,3 +113,21 @@ async def test_unknown_symbol_is_an_exchange_error(exchange: Any) -> None:
 
     with pytest.raises(ccxt.ExchangeError, match="-1121"):
         await exchange.fapiPublicGetPremiumIndex({"symbol": "NOPEUSDT"})
+
+
+async def test_fetch_order_book_levels_from_the_touch(exchange: Any) -> None:
+    book = await exchange.fetch_order_book("BTC/USDT:USDT", 5)
+    # The best levels are bookTicker's bid and ask, then one tick apart; $250k a level.
+    assert [level[0] for level in book["bids"]] == [49999.9, 49999.8, 49999.7, 49999.6, 49999.5]
+    assert [level[0] for level in book["asks"]] == [50000.1, 50000.2, 50000.3, 50000.4, 50000.5]
+    assert {level[1] for level in book["bids"] + book["asks"]} == {5.0}
+    assert book["timestamp"] == START_MS and book["nonce"] == START_MS
+    full = await exchange.fetch_order_book("ETH/USDT:USDT")
+    assert len(full["bids"]) == len(full["asks"]) == 500  # Binance's default depth
+
+
+async def test_order_book_limit_outside_binances_list_is_refused(exchange: Any) -> None:
+    import ccxt
+
+    with pytest.raises(ccxt.ExchangeError, match="-1130"):
+        await exchange.fapiPublicGetDepth({"symbol": "BTCUSDT", "limit": 7})

@@ -37,6 +37,27 @@ async def test_watch_mark_prices_all_and_some(pro_exchange: Any) -> None:
     assert seen == {"ETH/USDT:USDT", "DOGE/USDT:USDT"}
 
 
+async def test_watch_ticker_streams_24h_tickers(pro_exchange: Any) -> None:
+    ticker = await pro_exchange.watch_ticker("ETH/USDT:USDT", {"name": "ticker"})
+    assert ticker["symbol"] == "ETH/USDT:USDT" and ticker["last"] == 2500.0
+    assert ticker["open"] == 2500.0 and ticker["timestamp"] == START_MS
+    assert ticker["info"]["e"] == "24hrTicker" and ticker["info"]["s"] == "ETHUSDT"
+    # USDⓈ-M tickers carry no best bid/ask, as on Binance (bookTicker has them).
+    assert ticker["bid"] is None and ticker["ask"] is None
+    # ccxt's default is the mini ticker stream.
+    mini = await pro_exchange.watch_ticker("BTC/USDT:USDT")
+    assert mini["info"]["e"] == "24hrMiniTicker" and mini["last"] == 50000.0
+
+
+async def test_a_stream_the_simulator_does_not_serve_is_refused(pro_exchange: Any) -> None:
+    # Depth updates are not streamed: the subscription is refused, not left silent.
+    with pytest.raises(ccxt.ExchangeError, match="does not serve"):
+        await asyncio.wait_for(pro_exchange.watch_trades("BTC/USDT:USDT"), 5)
+    # The connection stays usable for what is served.
+    ticker = await pro_exchange.watch_mark_price("BTC/USDT:USDT")
+    assert ticker["markPrice"] == 50000.0
+
+
 async def test_stream_keeps_pushing_at_the_sim_time(pro_exchange: Any, wall: FakeWall) -> None:
     first = await pro_exchange.watch_mark_price("ETH/USDT:USDT")
     wall.advance(5.0)

@@ -14,15 +14,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from tui.sim.account import Account, Order
-from tui.sim.market import Contract
+from tui.sim.brackets import bracket_rows, maint_margin, max_notional
 from tui.sim.wire import ApiError, bad_param, fmt, fmt_step, int_param, missing_param
 
 Params = dict[str, str]
 PrivateHandler = Callable[[Account, Params], Any]
-
-#: The first bracket's notional cap; each further bracket caps ×5 with half the leverage.
-FIRST_BRACKET_CAP = 50_000.0
-BRACKETS = 5
 
 
 class Signer:
@@ -158,55 +154,41 @@ def open_orders(account: Account, params: Params) -> Any:
     ]
 
 
-def _brackets(contract: Contract) -> list[dict[str, Any]]:
-    asset = contract.asset
-    out: list[dict[str, Any]] = []
-    floor, cum, prev_mmr = 0.0, 0.0, asset.maint_margin_rate
-    for k in range(BRACKETS):
-        mmr = min(asset.maint_margin_rate * 2**k, 0.5)
-        cap = FIRST_BRACKET_CAP * 5**k
-        # Binance's "cum" keeps maintenance margin continuous across brackets.
-        cum += floor * (mmr - prev_mmr)
-        out.append(
-            {
-                "bracket": k + 1,
-                "initialLeverage": max(1, asset.max_leverage // 2**k),
-                "notionalCap": int(cap),
-                "notionalFloor": int(floor),
-                "maintMarginRatio": round(mmr, 6),
-                "cum": round(cum, 4),
-            }
-        )
-        floor, prev_mmr = cap, mmr
-    return out
-
-
 def leverage_bracket(account: Account, params: Params) -> Any:
-    """``GET fapi/v1/leverageBracket``: tiers whose first bracket has the asset's max leverage."""
+    """``GET fapi/v1/leverageBracket``: every symbol's brackets, or one object with ``symbol``.
+
+    As Binance documents it: ``[{"symbol", "brackets": [{"bracket", "initialLeverage",
+    "notionalCap", "notionalFloor", "maintMarginRatio", "cum"}]}]``, numbers as numbers;
+    ``notionalCoef`` only appears for an account whose brackets were adjusted (never here).
+    """
     symbol = params.get("symbol")
-    contracts = [account.contract(symbol)] if symbol else account.market.contracts()
-    return [{"symbol": c.symbol, "notionalCoef": 1.0, "brackets": _brackets(c)} for c in contracts]
+    if symbol:
+        contract = account.contract(symbol)
+        return {"symbol": contract.symbol, "brackets": bracket_rows(contract.asset)}
+    return [
+        {"symbol": c.symbol, "brackets": bracket_rows(c.asset)} for c in account.market.contracts()
+    ]
 
 
 def post_leverage(account: Account, params: Params) -> Any:
-    """``POST fapi/v1/leverage``: set a symbol's leverage (1 .. the asset's maximum)."""
+    """``POST fapi/v1/leverage``: 1 .. the first bracket's maximum (-4028), and not below what
+    the open position needs (-2027)."""
     contract = account.contract(params.get("symbol"))
     leverage = int_param(params, "leverage")
     if leverage is None:
         raise missing_param("leverage")
-    if not 1 <= leverage <= contract.asset.max_leverage:
-        raise ApiError(400, -4028, f"Leverage {leverage} is not valid")
-    account.leverage[contract.symbol] = leverage
+    account.set_leverage(contract, leverage)
     return {
         "leverage": leverage,
-        "maxNotionalValue": str(int(FIRST_BRACKET_CAP * 5 ** (BRACKETS - 1))),
+        "maxNotionalValue": str(int(max_notional(contract.asset, leverage))),
         "symbol": contract.symbol,
     }
 
 
 def margin_type(account: Account, params: Params) -> Any:
-    """``POST fapi/v1/marginType``: accepted and ignored (the simulator margins cross)."""
-    account.contract(params.get("symbol"))
+    """``POST fapi/v1/marginType``: ``ISOLATED`` or ``CROSSED`` (Binance's errors otherwise)."""
+    contract = account.contract(params.get("symbol"))
+    account.set_margin_type(contract, params.get("marginType"))
     return {"code": 200, "msg": "success"}
 
 
@@ -221,12 +203,16 @@ def _position_rows(account: Account, with_zero: bool) -> list[dict[str, Any]]:
         if contract.symbol in held:
             _, pos, mark = held[contract.symbol]
             amount, entry, updated = pos.amount, pos.entry, pos.updated_ms
+            liquidation = account.liquidation(contract, pos, mark)
+            wallet = pos.isolated_wallet
         else:
             mark = account.market.snapshot(contract).mark
-            amount, entry, updated = 0.0, 0.0, 0
+            amount, entry, updated, liquidation, wallet = 0.0, 0.0, 0, 0.0, 0.0
         lev = account.leverage_of(contract)
         notional = amount * mark
+        upnl = amount * (mark - entry)
         asset = contract.asset
+        isolated = account.isolated(contract.symbol)
         rows.append(
             {
                 "symbol": contract.symbol,
@@ -237,13 +223,13 @@ def _position_rows(account: Account, with_zero: bool) -> list[dict[str, Any]]:
                 if amount
                 else "0.0",
                 "markPrice": fmt(mark, 8),
-                "unRealizedProfit": fmt(amount * (mark - entry), 8),
-                "liquidationPrice": "0",
-                "isolatedMargin": "0",
+                "unRealizedProfit": fmt(upnl, 8),
+                "liquidationPrice": fmt(liquidation, 8) if liquidation else "0",
+                "isolatedMargin": fmt(wallet + upnl, 8) if isolated and amount else "0",
                 "notional": fmt(notional, 8),
-                "isolatedWallet": "0",
+                "isolatedWallet": fmt(wallet, 8) if isolated and amount else "0",
                 "initialMargin": fmt(abs(notional) / lev, 8),
-                "maintMargin": fmt(abs(notional) * asset.maint_margin_rate, 8),
+                "maintMargin": fmt(maint_margin(asset, notional), 8),
                 "positionInitialMargin": fmt(abs(notional) / lev, 8),
                 "openOrderInitialMargin": "0",
                 "adl": 0,
@@ -251,10 +237,10 @@ def _position_rows(account: Account, with_zero: bool) -> list[dict[str, Any]]:
                 "askNotional": "0",
                 "marginAsset": "USDT",
                 "leverage": str(lev),
-                "maxNotionalValue": str(int(FIRST_BRACKET_CAP * 5 ** (BRACKETS - 1))),
-                "marginType": "cross",
+                "maxNotionalValue": str(int(max_notional(asset, lev))),
+                "marginType": "isolated" if isolated else "cross",
                 "isAutoAddMargin": "false",
-                "isolated": False,
+                "isolated": isolated,
                 "adlQuantile": 0,
                 "updateTime": updated,
             }
@@ -277,32 +263,61 @@ def _filter_symbol(rows: list[dict[str, Any]], params: Params) -> list[dict[str,
     return [r for r in rows if not symbol or r["symbol"] == symbol]
 
 
-def _usdt(account: Account) -> dict[str, Any]:
+def _assets(account: Account) -> list[dict[str, Any]]:
+    """Every asset held, USDT (the margin asset) first, in ``fapi/v2|v3/account``'s shape."""
     account.catch_up()
     upnl = account.unrealized()
+    cross_upnl = account.unrealized(cross_only=True)
     im = account.initial_margin()
     now = account.market.now_ms()
-    return {
-        "asset": "USDT",
-        "walletBalance": fmt(account.wallet),
-        "unrealizedProfit": fmt(upnl),
-        "marginBalance": fmt(account.wallet + upnl),
-        "maintMargin": fmt(account.maint_margin()),
-        "initialMargin": fmt(im),
-        "positionInitialMargin": fmt(im),
-        "openOrderInitialMargin": "0.00000000",
-        "crossWalletBalance": fmt(account.wallet),
-        "crossUnPnl": fmt(upnl),
-        "availableBalance": fmt(account.available()),
-        "maxWithdrawAmount": fmt(account.available()),
-        "marginAvailable": True,
-        "updateTime": now,
-    }
+    rows = [
+        {
+            "asset": "USDT",
+            "walletBalance": fmt(account.wallet),
+            "unrealizedProfit": fmt(upnl),
+            "marginBalance": fmt(account.wallet + upnl),
+            "maintMargin": fmt(account.maint_margin()),
+            "initialMargin": fmt(im),
+            "positionInitialMargin": fmt(im),
+            "openOrderInitialMargin": "0.00000000",
+            "crossWalletBalance": fmt(account.cross_wallet()),
+            "crossUnPnl": fmt(cross_upnl),
+            "availableBalance": fmt(account.available()),
+            "maxWithdrawAmount": fmt(account.available()),
+            "marginAvailable": True,
+            "updateTime": now,
+        }
+    ]
+    # Single-asset mode: the other assets are held, not margin, and all of them is free.
+    for name, amount in sorted(account.held.items()):
+        if name == "USDT" or amount == 0:
+            continue
+        rows.append(
+            {
+                "asset": name,
+                "walletBalance": fmt(amount),
+                "unrealizedProfit": fmt(0.0),
+                "marginBalance": fmt(amount),
+                "maintMargin": fmt(0.0),
+                "initialMargin": fmt(0.0),
+                "positionInitialMargin": fmt(0.0),
+                "openOrderInitialMargin": "0.00000000",
+                "crossWalletBalance": fmt(amount),
+                "crossUnPnl": fmt(0.0),
+                "availableBalance": fmt(amount),
+                "maxWithdrawAmount": fmt(amount),
+                "marginAvailable": False,
+                "updateTime": now,
+            }
+        )
+    return rows
 
 
 def account_info(account: Account, params: Params) -> Any:
-    """``GET fapi/v2|v3/account``: totals, the USDT asset and the open positions."""
-    usdt = _usdt(account)
+    """``GET fapi/v2|v3/account``: totals (in USDT, the margin asset), every asset held and
+    the open positions."""
+    assets = _assets(account)
+    usdt = assets[0]
     positions = [
         {
             k: row[k]
@@ -333,26 +348,26 @@ def account_info(account: Account, params: Params) -> Any:
         "totalCrossUnPnl": usdt["crossUnPnl"],
         "availableBalance": usdt["availableBalance"],
         "maxWithdrawAmount": usdt["maxWithdrawAmount"],
-        "assets": [usdt],
+        "assets": assets,
         "positions": positions,
     }
 
 
 def balance(account: Account, params: Params) -> Any:
-    """``GET fapi/v2|v3/balance``: one row per margin asset."""
-    usdt = _usdt(account)
+    """``GET fapi/v2|v3/balance``: one row per asset held."""
     return [
         {
             "accountAlias": "SgsR",
-            "asset": "USDT",
-            "balance": usdt["walletBalance"],
-            "crossWalletBalance": usdt["crossWalletBalance"],
-            "crossUnPnl": usdt["crossUnPnl"],
-            "availableBalance": usdt["availableBalance"],
-            "maxWithdrawAmount": usdt["maxWithdrawAmount"],
-            "marginAvailable": True,
-            "updateTime": usdt["updateTime"],
+            "asset": row["asset"],
+            "balance": row["walletBalance"],
+            "crossWalletBalance": row["crossWalletBalance"],
+            "crossUnPnl": row["crossUnPnl"],
+            "availableBalance": row["availableBalance"],
+            "maxWithdrawAmount": row["maxWithdrawAmount"],
+            "marginAvailable": row["marginAvailable"],
+            "updateTime": row["updateTime"],
         }
+        for row in _assets(account)
     ]
 
 

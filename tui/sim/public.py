@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tui.sim.account import max_qty
 from tui.sim.candles import INTERVALS, klines, window
 from tui.sim.market import MS_PER_DAY, Contract, SimMarket, Snapshot
 from tui.sim.wire import ApiError, bad_symbol, decimals_of, fmt, fmt_step, int_param, missing_param
@@ -20,6 +21,13 @@ Handler = Callable[[SimMarket, Query], Any]
 PERPETUAL_DELIVERY = 4133404800000
 #: Funding cap/floor that Binance lists in fundingInfo for adjusted symbols.
 FUNDING_CAP = "0.02000000"
+#: What live Binance publishes on every symbol of exchangeInfo, documented as "ignore": they
+#: are not the maintenance or initial margin rates (those come from the brackets). The same
+#: constants here, so that a client reading them as rates is caught by the tests.
+MAINT_MARGIN_PERCENT = "2.5000"
+REQUIRED_MARGIN_PERCENT = "5.0000"
+#: The order book depths ``fapi/v1/depth`` accepts.
+DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
 
 
 def _contract(market: SimMarket, query: Query) -> Contract:
@@ -53,8 +61,8 @@ def _symbol_info(market: SimMarket, contract: Contract) -> dict[str, Any]:
         "deliveryDate": delivery,
         "onboardDate": market.history_start_ms,
         "status": "TRADING",
-        "maintMarginPercent": fmt(asset.maint_margin_rate * 100, 4),
-        "requiredMarginPercent": fmt(100.0 / asset.max_leverage, 4),
+        "maintMarginPercent": MAINT_MARGIN_PERCENT,
+        "requiredMarginPercent": REQUIRED_MARGIN_PERCENT,
         "baseAsset": asset.name,
         "quoteAsset": "USDT",
         "marginAsset": "USDT",
@@ -80,13 +88,13 @@ def _symbol_info(market: SimMarket, contract: Contract) -> dict[str, Any]:
                 "filterType": "LOT_SIZE",
                 "stepSize": fmt_step(step, step),
                 "minQty": fmt_step(asset.min_qty, step),
-                "maxQty": fmt_step(max(1e9 / asset.price, 10 * step), step),
+                "maxQty": fmt_step(max_qty(asset, market=False), step),
             },
             {
                 "filterType": "MARKET_LOT_SIZE",
                 "stepSize": fmt_step(step, step),
                 "minQty": fmt_step(asset.min_qty, step),
-                "maxQty": fmt_step(max(1e8 / asset.price, 10 * step), step),
+                "maxQty": fmt_step(max_qty(asset, market=True), step),
             },
             {"filterType": "MAX_NUM_ORDERS", "limit": 200},
             {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
@@ -205,7 +213,8 @@ def funding_rate_history(market: SimMarket, query: Query) -> Any:
     ]
 
 
-def _ticker_24h(market: SimMarket, contract: Contract) -> dict[str, Any]:
+def ticker_24h_entry(market: SimMarket, contract: Contract) -> dict[str, Any]:
+    """One symbol's rolling 24 h statistics in the shape of ``fapi/v1/ticker/24hr``."""
     snap = market.snapshot(contract)
     now = snap.time_ms
     stats = window(market, contract, now - MS_PER_DAY, now + 1)
@@ -235,13 +244,18 @@ def _ticker_24h(market: SimMarket, contract: Contract) -> dict[str, Any]:
 
 def ticker_24h(market: SimMarket, query: Query) -> Any:
     """``GET fapi/v1/ticker/24hr``: rolling 24 h statistics (no bid/ask, as on Binance)."""
-    return _one_or_all(market, query, lambda c: _ticker_24h(market, c))
+    return _one_or_all(market, query, lambda c: ticker_24h_entry(market, c))
+
+
+def touch_qty(contract: Contract, snap: Snapshot) -> float:
+    """The quantity at each price level: a steady $250k or so, rounded to the lot."""
+    asset = contract.asset
+    return max(250_000.0 / snap.mark, asset.amount_step)
 
 
 def _book(contract: Contract, snap: Snapshot) -> dict[str, Any]:
     asset = contract.asset
-    # A steady depth of about $250k a side at the touch, rounded to the lot.
-    qty = fmt_step(max(250_000.0 / snap.mark, asset.amount_step), asset.amount_step)
+    qty = fmt_step(touch_qty(contract, snap), asset.amount_step)
     return {
         "symbol": contract.symbol,
         "bidPrice": fmt_step(snap.bid, asset.tick),
@@ -256,6 +270,28 @@ def _book(contract: Contract, snap: Snapshot) -> dict[str, Any]:
 def book_ticker(market: SimMarket, query: Query) -> Any:
     """``GET fapi/v1/ticker/bookTicker``: best bid and ask around the mark."""
     return _one_or_all(market, query, lambda c: _book(c, market.snapshot(c)))
+
+
+def depth(market: SimMarket, query: Query) -> Any:
+    """``GET fapi/v1/depth``: ``limit`` levels a side (5 … 1000, default 500), one tick apart
+    from the best bid and ask of ``bookTicker``, each of the touch quantity."""
+    contract = _contract(market, query)
+    limit = int_param(query, "limit", 500)
+    if limit not in DEPTH_LIMITS:
+        raise ApiError(400, -1130, "Data sent for parameter 'limit' is not valid.")
+    snap = market.snapshot(contract)
+    asset = contract.asset
+    tick, step = asset.tick, asset.amount_step
+    qty = fmt_step(touch_qty(contract, snap), step)
+    bids = [[fmt_step(snap.bid - k * tick, tick), qty] for k in range(limit) if snap.bid > k * tick]
+    asks = [[fmt_step(snap.ask + k * tick, tick), qty] for k in range(limit)]
+    return {
+        "lastUpdateId": snap.time_ms,
+        "E": snap.time_ms,
+        "T": snap.time_ms,
+        "bids": bids,
+        "asks": asks,
+    }
 
 
 def _klines(kind: str) -> Handler:
@@ -290,6 +326,7 @@ PUBLIC_ROUTES: dict[str, Handler] = {
     "fapi/v1/fundingRate": funding_rate_history,
     "fapi/v1/ticker/24hr": ticker_24h,
     "fapi/v1/ticker/bookTicker": book_ticker,
+    "fapi/v1/depth": depth,
     "fapi/v1/klines": _klines("trade"),
     "fapi/v1/markPriceKlines": _klines("mark"),
     "fapi/v1/indexPriceKlines": _klines("index"),

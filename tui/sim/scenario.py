@@ -2,7 +2,7 @@
 
 A scenario names a seed, a clock (start and speed), the assets (price, volatility, funding,
 lot sizes), dated futures (expiry and annualized basis), the pairwise correlation of the
-price walks, and the faults to inject. `load_scenario` refuses a bad file with a one-line
+price walks, the faults to inject, and what the demo account holds. `load_scenario` refuses a bad file with a one-line
 `ScenarioError` naming the file and the dotted location of what is wrong.
 
 Future expiries may be a date (``2026-03-27``) or relative to the clock start, so that a
@@ -257,6 +257,29 @@ class Correlation(BaseModel):
         return self.default
 
 
+class AccountSpec(BaseModel):
+    """The demo account's futures wallet: what it holds at the start, by asset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    balances: dict[str, NonNegative] = Field(default_factory=lambda: {"USDT": 100_000.0})
+    """Asset → amount. USDT is the margin (single-asset mode); the others are held and listed
+    in the balance, never used as margin."""
+
+    @field_validator("balances")
+    @classmethod
+    def _names(cls, value: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, amount in value.items():
+            code = name.strip().upper()
+            if not re.fullmatch(r"[A-Z0-9]{1,15}", code):
+                raise ValueError(f"asset name {name!r} must be 1-15 letters or digits")
+            if code in out:
+                raise ValueError(f"{code} is listed twice")
+            out[code] = amount
+        return out
+
+
 class Faults(BaseModel):
     """Faults the server injects; all off by default. Settable at runtime on the server."""
 
@@ -291,6 +314,8 @@ class Scenario(BaseModel):
     """``[correlation]`` table."""
     faults: Faults = Field(default_factory=Faults)
     """``[faults]`` table."""
+    account: AccountSpec = Field(default_factory=AccountSpec)
+    """``[account]`` table."""
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:

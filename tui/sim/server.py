@@ -60,8 +60,13 @@ class SimServer:
         self.port = port
         self.market = SimMarket(scenario, wall_clock)
         """The simulated market (clock, prices, funding)."""
-        self.account = Account(self.market)
-        """The one trading account: balance, leverage, positions, orders."""
+        balances = scenario.account.balances
+        self.account = Account(
+            self.market,
+            wallet=balances.get("USDT", 0.0),
+            held={name: amount for name, amount in balances.items() if name != "USDT"},
+        )
+        """The one trading account: balances, leverage, positions, orders."""
         self.signer = Signer(api_key, secret)
         self.streams = StreamHub(self.market, stream_interval_s)
         self._faults = FaultInjector(scenario.faults, scenario.seed)

@@ -1,8 +1,12 @@
-"""The websocket side: Binance's mark price streams, as ccxt.pro subscribes to them.
+"""The websocket side: Binance's mark price and ticker streams, as ccxt.pro subscribes to them.
 
 ccxt.pro connects to ``.../market/ws/<n>`` and sends ``{"method": "SUBSCRIBE", "params":
 ["btcusdt@markPrice@1s"], "id": 1}``; the answer is ``{"result": null, "id": 1}``, then
 ``markPriceUpdate`` events (a list of them for ``!markPrice@arr@1s``) at the stream cadence.
+``<symbol>@ticker`` streams ``24hrTicker`` events and ``<symbol>@miniTicker``
+``24hrMiniTicker`` ones (what ccxt's ``watch_ticker`` subscribes to by default). A subscription to any other stream is
+refused with ``{"error": {"code": 2, "msg": ...}, "id": 1}`` and nothing of it is kept: a
+client waiting on a stream the simulator does not serve is told so instead of hearing nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tui.sim.market import Contract, SimMarket
+from tui.sim.public import ticker_24h_entry
 
 
 def mark_event(market: SimMarket, contract: Contract) -> dict[str, Any]:
@@ -34,6 +39,55 @@ def mark_event(market: SimMarket, contract: Contract) -> dict[str, Any]:
     }
 
 
+def ticker_event(market: SimMarket, contract: Contract) -> dict[str, Any]:
+    """One ``24hrTicker`` event of USDⓈ-M futures (no best bid/ask, as on Binance)."""
+    row = ticker_24h_entry(market, contract)
+    return {
+        "e": "24hrTicker",
+        "E": row["closeTime"],
+        "s": contract.symbol,
+        "p": row["priceChange"],
+        "P": row["priceChangePercent"],
+        "w": row["weightedAvgPrice"],
+        "c": row["lastPrice"],
+        "Q": row["lastQty"],
+        "o": row["openPrice"],
+        "h": row["highPrice"],
+        "l": row["lowPrice"],
+        "v": row["volume"],
+        "q": row["quoteVolume"],
+        "O": row["openTime"],
+        "C": row["closeTime"],
+        "F": row["firstId"],
+        "L": row["lastId"],
+        "n": row["count"],
+    }
+
+
+def mini_ticker_event(market: SimMarket, contract: Contract) -> dict[str, Any]:
+    """One ``24hrMiniTicker`` event: the ticker's close, open, high, low and volumes."""
+    full = ticker_event(market, contract)
+    return {key: full[key] for key in ("E", "s", "c", "o", "h", "l", "v", "q")} | {
+        "e": "24hrMiniTicker"
+    }
+
+
+#: Per-symbol channels served, by their lower-cased name.
+CHANNELS = ("markprice", "ticker", "miniticker")
+
+
+def _channel(name: str) -> tuple[str, str]:
+    """``btcusdt@markPrice@1s`` → (``btcusdt``, ``markprice``); ``!markPrice@arr`` → (``!``,
+    ``markprice@arr``)."""
+    key = name.lower()
+    if key.startswith("!markprice@arr"):
+        return "!", "markprice@arr"
+    sym, _, channel = key.partition("@")
+    if channel in ("markprice", "markprice@1s"):
+        return sym, "markprice"
+    return sym, channel
+
+
 class StreamHub:
     """Every open websocket connection, their subscriptions and the push loop of each."""
 
@@ -48,19 +102,32 @@ class StreamHub:
         """How many websocket clients are connected."""
         return len(self._sockets)
 
+    def served(self, name: str) -> bool:
+        """Whether the simulator streams ``name``: ``!markPrice@arr[@1s]``, or
+        ``<symbol>@markPrice[@1s]`` / ``@ticker`` / ``@miniTicker`` of a listed contract."""
+        sym, channel = _channel(name)
+        if sym == "!":
+            return name.lower() in ("!markprice@arr", "!markprice@arr@1s")
+        if channel not in CHANNELS:
+            return False
+        return any(c.symbol.lower() == sym for c in self.market.contracts())
+
     def _payloads(self, streams: set[str]) -> list[Any]:
         out: list[Any] = []
         contracts = self.market.contracts()
         for name in sorted(streams):
-            key = name.lower()
-            if key.startswith("!markprice@arr"):
+            sym, channel = _channel(name)
+            if sym == "!":
                 out.append([mark_event(self.market, c) for c in contracts if c.perpetual])
                 continue
-            sym, _, channel = key.partition("@")
-            if not channel.startswith("markprice"):
-                continue  # streams the simulator does not serve stay silent
             for c in contracts:
-                if c.symbol.lower() == sym:
+                if c.symbol.lower() != sym:
+                    continue
+                if channel == "ticker":
+                    out.append(ticker_event(self.market, c))
+                elif channel == "miniticker":
+                    out.append(mini_ticker_event(self.market, c))
+                else:
                     out.append(mark_event(self.market, c))
         return out
 
@@ -110,6 +177,16 @@ class StreamHub:
             await ws.send_json({"error": {"code": 3, "msg": "Invalid JSON"}})
             return
         if method == "SUBSCRIBE":
+            refused = [p for p in params if not self.served(p)]
+            if refused:
+                # Nothing of a refused request is kept, as Binance keeps nothing of it.
+                msg = (
+                    f"Invalid request: the simulator does not serve {', '.join(refused)} "
+                    "(it streams <symbol>@markPrice, !markPrice@arr, <symbol>@ticker and "
+                    "<symbol>@miniTicker)"
+                )
+                await ws.send_json({"error": {"code": 2, "msg": msg}, "id": req_id})
+                return
             streams.update(params)
             await ws.send_json({"result": None, "id": req_id})
             # The first update follows the answer at once, as Binance's first frame does.
