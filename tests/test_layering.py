@@ -1,4 +1,4 @@
-"""DESIGN.md §3: nothing outside tui/app imports Textual; tui/core imports nothing of the project."""
+"""docs/design.md §3: nothing outside tui/app imports Textual; tui/core imports nothing of the project."""
 
 from __future__ import annotations
 

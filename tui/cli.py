@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     halt.add_argument("--reason", default="halted from the command line", help="why (one line)")
     halt.add_argument("--data-dir", type=Path, help="directory of the state store")
 
-    bench = commands.add_parser("bench", help="measure the budgets of DESIGN.md §8")
+    bench = commands.add_parser("bench", help="measure the budgets of docs/design.md §8")
     bench.add_argument("--quick", action="store_true", help="fewer rounds")
     return parser
 

@@ -26,7 +26,7 @@ def plan_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
 
 
 def test_worked_example_of_design(capsys):
-    # DESIGN.md §2: $100,000 at 50/50 → 65/35 at 5×: long $15,000 BTC, short $15,000 ETH,
+    # docs/design.md §2: $100,000 at 50/50 → 65/35 at 5×: long $15,000 BTC, short $15,000 ETH,
     # $3,000 margin per leg, net notional ≈ 0.
     plan = plan_json(
         capsys,

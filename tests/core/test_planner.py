@@ -1,4 +1,4 @@
-"""The planner against hand-computed expectations (DESIGN.md §2).
+"""The planner against hand-computed expectations (docs/design.md §2).
 
 Every expected number below is worked out by hand in the comment next to it.
 """

@@ -1,6 +1,6 @@
 """A whole tilt's life on paper, with every number worked out by hand.
 
-The worked example (DESIGN §2): $100,000 at 50/50 tilted to 65/35 at 5× is buy 0.3 BTC and
+The worked example (docs/design.md §2): $100,000 at 50/50 tilted to 65/35 at 5× is buy 0.3 BTC and
 sell 6 ETH. Quotes: BTC 50,000 (bid 49,990 / ask 50,010), ETH 2,500 (2,499 / 2,501); taker
 fee 0.05 %; funding every 8 h.
 """

@@ -1,4 +1,4 @@
-"""The app under load (DESIGN.md §8): ticks ingested with the UI refreshing, key press latency.
+"""The app under load (docs/design.md §8): ticks ingested with the UI refreshing, key press latency.
 
 Runs the real app headless at 160×48 on the simulator (default scenario), then floods it with
 quote messages at a set rate — the same `QuotesArrived` messages the feeds worker posts —

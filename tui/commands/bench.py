@@ -1,4 +1,4 @@
-"""``porting-alpha bench``: measure the budgets of DESIGN.md §8 on this machine.
+"""``porting-alpha bench``: measure the budgets of docs/design.md §8 on this machine.
 
 Each measurement is a median (or percentile) of repeated runs, printed next to its budget.
 Nothing here asserts: the numbers are for people to read and compare across changes.

@@ -1,7 +1,7 @@
 """The domain's nouns: markets, quotes, portfolios, tilts, legs and plans.
 
 Every money amount is USD (the settle currency of linear contracts, stablecoins at 1.0);
-every signed notional follows DESIGN.md §2: positive = long.
+every signed notional follows docs/design.md §2: positive = long.
 """
 
 from __future__ import annotations

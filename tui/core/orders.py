@@ -161,7 +161,7 @@ def pretrade_problems(
 ) -> list[str]:
     """Reasons these orders must not be sent now (empty list = go).
 
-    Checks (DESIGN.md §7): the market is known and not expired, the amount is a positive
+    Checks (docs/design.md §7): the market is known and not expired, the amount is a positive
     number on the market's precision and above its minimums, the notional is under the
     per-order cap, the price is fresh and within ``price_band`` of the reference.
     """

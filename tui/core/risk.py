@@ -1,6 +1,6 @@
 """The active tilt marked to market: P&L, funding so far, the pair spread, the stop, time left.
 
-Signs follow DESIGN.md §2: quantities are signed base units (+ = long); P&L and funding are
+Signs follow docs/design.md §2: quantities are signed base units (+ = long); P&L and funding are
 to the holder. The relative spread of a two-asset tilt is the price of the long asset over
 the short one; its move since entry is what the tilt bets on.
 """

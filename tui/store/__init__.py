@@ -1,4 +1,4 @@
-"""The polars state store and its persistence (DESIGN.md §5).
+"""The polars state store and its persistence (docs/design.md §5).
 
 ``Store.open(path)`` gives typed tables (``TABLES``, described in ``DESCRIPTIONS``): state
 tables replaced or upserted by key, log tables written through to a journal so ``kill -9``

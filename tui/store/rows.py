@@ -1,7 +1,7 @@
 """Checking rows against a table's schema, and buffering them column by column.
 
 A buffered row costs a few list appends: frames are built once per flush, never per row
-(``pl.concat`` per row costs milliseconds and grows, DESIGN.md §8). Timestamps are kept as
+(``pl.concat`` per row costs milliseconds and grows, docs/design.md §8). Timestamps are kept as
 integer microseconds since the epoch (UTC), which is also how the journal stores them.
 """
 

@@ -1,4 +1,4 @@
-"""Store benchmarks for the project's bench command (DESIGN.md §8: flush p99 ≤ 5 ms,
+"""Store benchmarks for the project's bench command (docs/design.md §8: flush p99 ≤ 5 ms,
 reload after a crash ≤ 300 ms). They measure and report; they never assert."""
 
 from __future__ import annotations

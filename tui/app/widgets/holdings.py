@@ -35,7 +35,7 @@ def holdings_rows(
     overlay: Mapping[str, float],
     stale: set[str],
 ) -> list[Row]:
-    """One row per asset plus a totals row (DESIGN.md §2: ``E_a = spot × price + Σ futures``)."""
+    """One row per asset plus a totals row (docs/design.md §2: ``E_a = spot × price + Σ futures``)."""
     values: dict[str, float | None] = {}
     for asset in portfolio.assets:
         quantity = portfolio.holdings.get(asset, 0.0)

@@ -1,7 +1,7 @@
 """A Line-API table that redraws only the rows whose content changed.
 
 Textual's ``DataTable`` repaints the whole visible table on every ``update_cell`` (≈ 75 ms at
-160×50, DESIGN.md §8); live feeds tick many times a second, so this table keeps one rendered
+160×50, docs/design.md §8); live feeds tick many times a second, so this table keeps one rendered
 `Strip` per row and, on `RowTable.set_rows`, refreshes only the lines whose `Row` differs.
 Colours come from component classes styled with theme variables (``$gain``, ``$loss``…).
 """
