@@ -67,3 +67,31 @@ async def test_a_leg_near_liquidation_raises_an_alert(make_desk, clock):
     assert leg.liquidation_distance == pytest.approx((43_000 - leg.liquidation_price) / 43_000)
     assert leg.margin_usd == pytest.approx(0.3 * 50_010 / 5)
     assert any("from liquidation" in a for a in watch.alerts)
+
+
+async def test_a_stop_hit_proposes_the_unwind_which_waits_for_confirmation(make_desk, clock):
+    from tui.core.models import TiltSpec
+
+    desk = make_desk()
+    spec = TiltSpec(targets={"BTC": 0.65}, leverage=5, window_days=45, stop_loss_pct=0.01)
+    desk.observe(
+        book(50_000, 2_500, btc_rate=0.0001, eth_rate=0.0001, next_funding=T0 + timedelta(hours=8))
+    )
+    buy = OrderIntent(client_order_id="pa-T1-o0", tilt_id="T1", asset="BTC",
+                      symbol="BTC/USDT:USDT", side="buy", amount="0.3", price=50_000)  # fmt: skip
+    await desk.confirm(Proposal("T1", "open", 0, [buy], "long", spec=spec))
+    # Base $100,000 (the tilt's base is the plan's; here the default 0 → set it): the stop is
+    # 0.01 % of base = $10. A drop to 49,900 loses 0.3 × (49,900 − 50,010) = −$33 − fees.
+    desk.open_tilt.base_usd = 100_000.0
+    desk.observe(
+        book(49_900, 2_500, btc_rate=0.0001, eth_rate=0.0001, next_funding=T0 + timedelta(hours=8))
+    )
+    watch = desk.watch(clock.at(minutes=5))
+    assert watch.stop.hit and any(a.startswith("stop hit") for a in watch.alerts)
+    exit_ = desk.propose_unwind("stop hit")
+    assert desk.open_tilt.status == "exit_proposed"
+    assert desk.store.read("orders").height == 1  # proposed, nothing sent
+    outcome = await desk.confirm(exit_)
+    assert outcome.filled == 1 and desk.open_tilt is None
+    [row] = desk.store.read("tilts").to_dicts()
+    assert row["status"] == "closed" and row["close_reason"] == "stop hit"
