@@ -89,6 +89,14 @@ def _bybit_tickers(query: Mapping[str, str]) -> dict[str, Any]:
     return _bybit_filtered(body, query)
 
 
+def _bybit_risk_limit(query: Mapping[str, str]) -> dict[str, Any]:
+    """``v5/market/risk-limit``: BTCUSDT's captured tiers; any other symbol an empty list
+    (the fixture holds no more — the engine must then keep that market on the fallback)."""
+    if query.get("category") != "linear":
+        return _bybit_error(f"this fixture server holds only category=linear, not {query}")
+    return _bybit_filtered(load_fixture("margin_bybit_v5_market_risk_limit_BTCUSDT.json"), query)
+
+
 def _bybit_error(message: str) -> dict[str, Any]:
     return {"retCode": 10001, "retMsg": message, "result": {}, "retExtInfo": {}, "time": 0}
 
@@ -128,6 +136,15 @@ def _okx_index_tickers(query: Mapping[str, str]) -> dict[str, Any]:
     return _okx_filtered(body, query)
 
 
+def _okx_position_tiers(query: Mapping[str, str]) -> dict[str, Any]:
+    """``public/position-tiers`` of one family (``instType``, ``instFamily``); a family
+    without a fixture is answered with an error, as a failed call."""
+    name = f"okx_api_v5_public_position_tiers_{query.get('instType')}_{query.get('instFamily')}"
+    if not (FIXTURES / f"{name}.json").exists():
+        return _okx_error(f"no fixture {name}.json")
+    return load_fixture(f"{name}.json")
+
+
 def _okx_error(message: str) -> dict[str, Any]:
     return {"code": "51000", "msg": message, "data": []}
 
@@ -141,12 +158,14 @@ ROUTES: dict[str, Handler] = {
     "/api.bybit.com/v5/market/instruments-info": _bybit_instruments,
     "/api.bybit.com/v5/market/tickers": _bybit_tickers,
     "/api.bybit.com/v5/market/time": _fixed("bybit_v5_market_time.json"),
+    "/api.bybit.com/v5/market/risk-limit": _bybit_risk_limit,
     "/www.okx.com/api/v5/public/instruments": _okx_by_inst_type("okx_api_v5_public_instruments"),
     "/www.okx.com/api/v5/public/funding-rate": _okx_funding_rate,
     "/www.okx.com/api/v5/public/mark-price": _okx_by_inst_type("okx_api_v5_public_mark_price"),
     "/www.okx.com/api/v5/market/index-tickers": _okx_index_tickers,
     "/www.okx.com/api/v5/market/tickers": _okx_by_inst_type("okx_api_v5_market_tickers"),
     "/www.okx.com/api/v5/public/time": _fixed("okx_api_v5_public_time.json"),
+    "/www.okx.com/api/v5/public/position-tiers": _okx_position_tiers,
 }
 
 

@@ -89,7 +89,32 @@ async def test_bybit_market_specs(open_venue: Opener) -> None:
         "GET /api.bybit.com/v5/market/instruments-info?category=linear&limit=1000",
         "GET /api.bybit.com/v5/market/instruments-info?category=linear&limit=1000&status=PreLaunch",
     ]
+    # Then each market's risk limits (public, one call per symbol).
+    assert sorted(r for r in server.requests if "risk-limit" in r) == [
+        "GET /api.bybit.com/v5/market/risk-limit?symbol=BTC-27DEC24&category=linear",
+        "GET /api.bybit.com/v5/market/risk-limit?symbol=BTCUSDT&category=linear",
+        "GET /api.bybit.com/v5/market/risk-limit?symbol=SOLUSDT&category=linear",
+    ]
     assert server.unknown == []
+
+
+async def test_bybit_brackets_from_risk_limit(open_venue: Opener) -> None:
+    _, exchange = await open_venue("bybit")
+    specs = await load_market_specs(exchange, ["BTC", "SOL"])
+    btc = specs[BTC]
+    assert (btc.brackets_source, btc.liquidation_rule) == ("venue", "bybit")
+    # riskLimitValue caps in USD; maintenance deduction from mmDeduction ("" on tier 1 = 0).
+    assert [(b.floor, b.cap, b.max_leverage, b.mmr, b.maint_amount) for b in btc.brackets] == [
+        (0.0, 2_000_000.0, 100.0, 0.005, 0.0),
+        (2_000_000.0, 4_000_000.0, 57.14, 0.01, 10_000.0),
+        (4_000_000.0, 6_000_000.0, 40.0, 0.015, 30_000.0),
+    ]
+    assert {b.unit for b in btc.brackets} == {"usd"}
+    # The fixture holds no rows for SOL or the quarterly: they stay on the fallback, with
+    # Bybit's formula all the same.
+    for symbol in (SOL, BYBIT_FUTURE):
+        assert specs[symbol].brackets == () and specs[symbol].brackets_source == "fallback"
+        assert specs[symbol].liquidation_rule == "bybit"
 
 
 async def test_bybit_quotes(open_venue: Opener) -> None:
@@ -119,6 +144,7 @@ async def test_bybit_quotes(open_venue: Opener) -> None:
     paths = server.paths()
     assert set(paths) == {
         "/api.bybit.com/v5/market/instruments-info",
+        "/api.bybit.com/v5/market/risk-limit",
         "/api.bybit.com/v5/market/tickers",
     }
     assert server.unknown == []
@@ -160,7 +186,7 @@ async def test_okx_market_specs(open_venue: Opener) -> None:
     assert (future.amount_precision, future.min_amount, future.max_leverage) == (1.0, 1.0, 50.0)
     assert future.funding_interval_hours is None
 
-    assert server.paths() == [
+    assert server.paths()[:3] == [
         "/www.okx.com/api/v5/public/instruments",
         "/www.okx.com/api/v5/public/instruments",
         "/www.okx.com/api/v5/public/funding-rate",  # the perps' intervals
@@ -169,7 +195,38 @@ async def test_okx_market_specs(open_venue: Opener) -> None:
         "GET /www.okx.com/api/v5/public/instruments?instType=FUTURES",
         "GET /www.okx.com/api/v5/public/instruments?instType=SWAP",
     ]
+    # Position tiers in isolated mode, one call per instrument type and family.
+    assert sorted(server.requests[3:]) == [
+        "GET /www.okx.com/api/v5/public/position-tiers?instType=FUTURES&tdMode=isolated"
+        "&instFamily=BTC-USDT",
+        "GET /www.okx.com/api/v5/public/position-tiers?instType=SWAP&tdMode=isolated"
+        "&instFamily=BTC-USDT",
+        "GET /www.okx.com/api/v5/public/position-tiers?instType=SWAP&tdMode=isolated"
+        "&instFamily=ETH-USDT",
+        "GET /www.okx.com/api/v5/public/position-tiers?instType=SWAP&tdMode=isolated"
+        "&instFamily=SOL-USDT",
+    ]
     assert server.unknown == []
+
+
+async def test_okx_brackets_from_position_tiers(open_venue: Opener) -> None:
+    _, exchange = await open_venue("okx")
+    specs = await load_market_specs(exchange, None)
+    btc = specs[BTC]
+    assert (btc.brackets_source, btc.liquidation_rule) == ("venue", "okx")
+    # minSz / maxSz count contracts (0.01 BTC each); OKX publishes no maintenance amount.
+    assert [(b.floor, b.cap, b.max_leverage, b.mmr) for b in btc.brackets] == [
+        (0.0, 5_000.0, 100.0, 0.004),
+        (5_001.0, 10_000.0, 75.0, 0.005),
+        (10_001.0, 15_000.0, 50.0, 0.0065),
+        (15_001.0, 20_000.0, 30.0, 0.01),
+    ]
+    assert {(b.unit, b.maint_amount) for b in btc.brackets} == {("contracts", 0.0)}
+    # The other families' calls fail here (no fixture): only those markets stay on the
+    # fallback, and the load goes on.
+    for symbol in (ETH, SOL, OKX_FUTURE):
+        assert specs[symbol].brackets_source == "fallback" and specs[symbol].brackets == ()
+        assert specs[symbol].liquidation_rule == "okx"
 
 
 async def test_okx_quotes(open_venue: Opener) -> None:

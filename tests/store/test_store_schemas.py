@@ -33,6 +33,7 @@ def test_every_table_of_the_issue_is_typed_and_described() -> None:
         "funding_payments",
         "audit",
         "paper_orders",
+        "brackets",
     }
     assert set(TABLES) == expected
     assert set(DESCRIPTIONS) == expected and all(DESCRIPTIONS.values())

@@ -1,12 +1,14 @@
-"""Loading a venue's futures markets into `MarketSpec`s, with funding intervals and leverage caps."""
+"""Loading a venue's futures markets into `MarketSpec`s, with funding intervals and brackets."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from tui.core.models import MarketSpec
+from tui.engine.brackets import load_brackets, with_brackets
 from tui.engine.errors import CCXT_ERRORS
 
 #: Settle currencies the planner values at 1.0 USD.
@@ -62,7 +64,12 @@ def is_tradable_future(market: dict[str, Any]) -> bool:
 
 
 async def load_market_specs(
-    exchange: Any, assets: Iterable[str] | None = None
+    exchange: Any,
+    assets: Iterable[str] | None = None,
+    *,
+    store: Any = None,
+    bracket_assets: Iterable[str] | None = None,
+    fetched_at: datetime | None = None,
 ) -> dict[str, MarketSpec]:
     """Load markets (perps and dated futures of ``assets``, or all) as specs by symbol.
 
@@ -70,9 +77,13 @@ async def load_market_specs(
     lists only the symbols that are not 8 h), else from the market itself (Bybit's
     ``info.fundingInterval``, minutes), else from one ``fetch_funding_rates`` call (OKX: the gap
     between its two settlement times). Contract size, precision, limits and the leverage cap
-    come from the ccxt market (OKX amounts are contracts of ``contractSize`` base units);
-    leverage caps from ``fetch_leverage_tiers`` when the client holds API keys (Binance
-    publishes them only privately).
+    come from the ccxt market (OKX amounts are contracts of ``contractSize`` base units).
+
+    Margin brackets (`tui.engine.brackets`) are read for the markets of ``bracket_assets``
+    (default: every market loaded), from the venue — Binance only with API keys — else from
+    the ``store``'s cache of an earlier answer; each spec carries its venue's liquidation rule.
+    A market with neither keeps no brackets (the planner's fallback, an estimate). No tiers
+    call can fail the load.
     """
     wanted = {a.upper() for a in assets} if assets is not None else None
     markets = await exchange.load_markets()
@@ -81,9 +92,7 @@ async def load_market_specs(
         for m in markets.values()
         if is_tradable_future(m) and (wanted is None or m["base"] in wanted)
     ]
-    symbols = [m["symbol"] for m in chosen]
     intervals = await _funding_intervals(exchange, [m["symbol"] for m in chosen if m["swap"]])
-    caps = await _leverage_caps(exchange, symbols)
     specs: dict[str, MarketSpec] = {}
     for market in chosen:
         spec = MarketSpec.from_ccxt(
@@ -92,9 +101,6 @@ async def load_market_specs(
             precision_mode=int(exchange.precisionMode),
             funding_interval_hours=intervals.get(market["symbol"]),
         )
-        cap = caps.get(market["symbol"])
-        if cap is not None:
-            spec = spec.model_copy(update={"max_leverage": cap})
         specs[spec.symbol] = spec
     unknown = [
         s
@@ -103,7 +109,10 @@ async def load_market_specs(
     ]
     for symbol, hours in (await _intervals_from_funding(exchange, unknown)).items():
         specs[symbol] = specs[symbol].model_copy(update={"funding_interval_hours": hours})
-    return specs
+    tiered = {a.upper() for a in bracket_assets} if bracket_assets is not None else None
+    asked = {s: m for s, m in specs.items() if tiered is None or m.base in tiered}
+    tables = await load_brackets(exchange, asked, store=store, fetched_at=fetched_at)
+    return {s: with_brackets(m, tables.get(s)) for s, m in specs.items()}
 
 
 async def _funding_intervals(exchange: Any, perp_symbols: list[str]) -> dict[str, float]:
@@ -144,18 +153,3 @@ async def _intervals_from_funding(exchange: Any, perp_symbols: list[str]) -> dic
         if symbol in perp_symbols and hours is not None:
             out[symbol] = hours
     return out
-
-
-async def _leverage_caps(exchange: Any, symbols: list[str]) -> dict[str, float]:
-    if not symbols or not exchange.apiKey or not exchange.has.get("fetchLeverageTiers"):
-        return {}
-    try:
-        tiers = await exchange.fetch_leverage_tiers(symbols)
-    except CCXT_ERRORS:
-        return {}
-    caps: dict[str, float] = {}
-    for symbol, brackets in tiers.items():
-        levels = [b.get("maxLeverage") for b in brackets or [] if b.get("maxLeverage")]
-        if levels:
-            caps[symbol] = float(max(levels))
-    return caps

@@ -9,6 +9,9 @@ instance). Feeds:
 - ``stream``: the venue's mark price websocket (funding rides on it), where it has one.
 - ``history``: 30 days of funding and recent prices, backfilled when a feed starts.
 
+Margin brackets are read with the markets for the assets followed, and for markets followed
+later when they are (`tui.engine.brackets`: the venue's table, else the store's cache).
+
 Time: the venue's clock (the simulator keeps its own) is read once at connect and carried
 forward by our clock's elapsed time; what arrives is stamped with our clock. Both come from
 one injectable ``wall_clock``, and only its differences matter, so the time of day never does.
@@ -27,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tui.core.models import MarketSpec, Quote, utc_from_ms
+from tui.engine.brackets import load_brackets, with_brackets
 from tui.engine.errors import describe
 from tui.engine.events import (
     EngineEvent,
@@ -100,10 +104,14 @@ class MarketSession:
         self._venue_clock: tuple[int, int] | None = None
         """(venue ms, our ms) when the venue's clock was last read; None = never read."""
         self.exchange: Any = None
+        self.store = store
+        """Where quotes are recorded and margin brackets cached (``None``: nowhere)."""
         self._recorder = QuoteRecorder(store, venue) if store is not None else None
         self._emit: Listener = lambda event: None
         self._assets_changed = asyncio.Event()
         self._backfilled: set[str] = set()
+        self._bracketed: set[str] = set()
+        """Markets whose brackets were asked for (of the venue, else the store's cache)."""
         self._marks_polls = 0
         self._reported: dict[str, tuple[FeedState, str]] = {}
 
@@ -198,7 +206,14 @@ class MarketSession:
                     self.exchange = create_exchange(
                         self.venue, sim_url=self.sim_url, pro=True, credentials=self.credentials
                     )
-                self.all_markets = await load_market_specs(self.exchange, None)
+                self.all_markets = await load_market_specs(
+                    self.exchange,
+                    None,
+                    store=self.store,
+                    bracket_assets=self.assets,
+                    fetched_at=self.received_now(),
+                )
+                self._bracketed = {m.symbol for m in self.markets_for(self.assets)}
                 await self._sync_clock()
                 break
             except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
@@ -327,12 +342,34 @@ class MarketSession:
 
     async def _backfill_loop(self) -> None:
         while True:
+            await self._bracket_new_markets()
             for symbol, market in list(self.markets.items()):
                 if symbol not in self._backfilled:
                     self._backfilled.add(symbol)
                     await self._backfill(symbol, market)
+            # Assets may have changed while this loop was busy: only wait when every market
+            # followed now has been seen (checked and cleared with no await in between).
+            if any(s not in self._backfilled or s not in self._bracketed for s in self.markets):
+                continue
             self._assets_changed.clear()
             await self._assets_changed.wait()
+
+    async def _bracket_new_markets(self) -> None:
+        """Margin brackets of markets followed since they were last asked for (the venue's,
+        else the store's cache); the markets are announced again with them."""
+        new = {s: m for s, m in self.markets.items() if s not in self._bracketed}
+        if not new:
+            return
+        self._bracketed |= new.keys()
+        tables = await load_brackets(
+            self.exchange, new, store=self.store, fetched_at=self.received_now()
+        )
+        if not tables:
+            return
+        for symbol, table in tables.items():
+            if symbol in self.all_markets:
+                self.all_markets[symbol] = with_brackets(self.all_markets[symbol], table)
+        self._select_markets()
 
     async def _backfill(self, symbol: str, market: MarketSpec) -> None:
         """Funding history (perps) and hourly closes; a failing symbol is skipped, not fatal."""

@@ -2,7 +2,7 @@
 
 Three kinds of table, each persisted its own way (see ``segments.py`` and ``journal.py``):
 
-- ``state``: small current-state tables (holdings, targets, tilts, legs, positions), replaced
+- ``state``: small current-state tables (holdings, targets, positions, brackets), replaced
   or upserted by key and saved as a whole snapshot at once.
 - ``log``: money and audit trails (orders, fills, audit, funding_payments), written through
   to the journal with fsync before the call returns, so ``kill -9`` never loses them.
@@ -184,6 +184,28 @@ SPECS: dict[str, TableSpec] = {
             ),
             "Open futures positions per venue and symbol; contracts signed (+ = long).",
             key=("venue", "symbol"),
+        ),
+        TableSpec(
+            "brackets",
+            "state",
+            _schema(
+                venue=STR,
+                symbol=STR,
+                tier=F64,
+                floor=F64,
+                cap=F64,
+                max_leverage=F64,
+                mmr=F64,
+                maint_amount=F64,
+                unit=STR,
+                fetched_at=TS,
+            ),
+            "Each market's margin brackets as the venue last published them (tier 1 = the lowest "
+            "size; floor and cap in USD notional, or contracts when unit says so; maint_amount = "
+            "Binance cum / Bybit mmDeduction): used when the venue cannot be asked.",
+            key=("venue", "symbol", "tier"),
+            required=("floor", "cap", "max_leverage", "mmr", "maint_amount", "unit", "fetched_at"),
+            allowed={"unit": frozenset({"usd", "contracts"})},
         ),
         TableSpec(
             "orders",
