@@ -144,7 +144,7 @@ async def test_the_store_caches_tiers_for_when_the_venue_cannot_be_asked(
         exchange = client(sim, credentials)
         try:
             with Store.open(data) as store:
-                specs = await load_market_specs(exchange, ["BTC"], store=store)
+                specs = await load_market_specs(exchange, ["BTC"], store=store, fetched_at=FETCHED)
                 assert store.read("brackets").height == 2 * len(BTC_TABLE)  # nothing rewritten
         finally:
             await exchange.close()
@@ -193,7 +193,9 @@ async def test_bybit_and_okx_tiers_cached_for_a_restart(tmp_path: Path) -> None:
                 exchange.enableRateLimit = False
                 try:
                     with Store.open(data) as store:
-                        specs = await load_market_specs(exchange, ["BTC"], store=store)
+                        specs = await load_market_specs(
+                            exchange, ["BTC"], store=store, fetched_at=FETCHED
+                        )
                 finally:
                     await exchange.close()
             fresh = fresh or specs

@@ -161,13 +161,17 @@ def _number(value: Any) -> float | None:
 # -- the store's cache ----------------------------------------------------------------------
 
 
-def save_brackets(store: Any, venue: str, tables: Tables, fetched_at: datetime) -> None:
-    """Replace the cached tables of these markets with what the venue just answered.
+def save_brackets(
+    store: Any, venue: str, tables: Tables, fetched_at: datetime | None = None
+) -> None:
+    """Replace the cached tables of these markets with what the venue just answered, stamped
+    ``fetched_at`` (default now).
 
     A store that cannot take them (closed, broken) is not the venue's fault: nothing raises.
     """
     if store is None or not tables:
         return
+    stamp = fetched_at if fetched_at is not None else datetime.now(UTC)
     import polars as pl
 
     from tui.store import TABLES
@@ -184,7 +188,7 @@ def save_brackets(store: Any, venue: str, tables: Tables, fetched_at: datetime) 
             "mmr": b.mmr,
             "maint_amount": b.maint_amount,
             "unit": b.unit,
-            "fetched_at": fetched_at,
+            "fetched_at": stamp,
         }
         for symbol, table in tables.items()
         for k, b in enumerate(table)
@@ -237,7 +241,7 @@ async def load_brackets(
     What the venue answered is written to the store (stamped ``fetched_at``, default now).
     """
     fresh = await fetch_brackets(exchange, specs)
-    save_brackets(store, exchange.id, fresh, fetched_at or datetime.now(UTC))
+    save_brackets(store, exchange.id, fresh, fetched_at)
     missing = [s for s in specs if s not in fresh]
     return {**cached_brackets(store, exchange.id, missing), **fresh}
 
