@@ -1,12 +1,21 @@
-"""The proposed legs: one row per leg of the plan, a totals row, and the plan's warnings."""
+"""The proposed legs: one row per leg of the plan, a totals row, collateral, warnings, blockers.
+
+Each leg shows its liquidation with the distance from the mark; ``≈`` marks a liquidation
+whose margin bracket is the fallback's estimate (the venue's table not read). Enter or ``v``
+on a leg opens every market the planner considered for it (`CandidatesModal`).
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.app import format as fmt
+from tui.app.modals.candidates import ESTIMATE, CandidatesModal, liquidation_text
 from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
 from tui.core.models import Leg, Plan
 
@@ -23,11 +32,19 @@ COLUMNS = (
     Column("Carry", 8),
     Column("Annual", 7),
     Column("Liq.", 10),
+    Column("Away", 6),
     Column("Roll", 6),
-    Column("Status", 24, "left"),
+    Column("Status", 20, "left"),
 )
 
 STATUS_WORDS = {"ok": "ok", "below_minimum": "below minimum", "blocked": "blocked"}
+
+TOTAL_KEY = "__total__"
+
+
+def leg_key(leg: Leg) -> str:
+    """The row key of a leg (one leg per asset)."""
+    return f"{leg.asset}:{leg.symbol}"
 
 
 def leg_row(leg: Leg) -> Row:
@@ -39,7 +56,7 @@ def leg_row(leg: Leg) -> Row:
         None if leg.status == "ok" else ("caution" if leg.status == "below_minimum" else "blocked")
     )
     return Row(
-        f"{leg.asset}:{leg.symbol}",
+        leg_key(leg),
         cells(
             Cell(leg.asset, "strong"),
             leg.symbol,
@@ -52,7 +69,8 @@ def leg_row(leg: Leg) -> Row:
             fmt.usd_auto(leg.fee_usd),
             Cell(fmt.usd_auto(leg.carry_usd, signed=True), "gain" if leg.carry_usd > 0 else "loss"),
             fmt.pct(leg.annualized_rate, signed=True),
-            fmt.price(leg.liquidation_price),
+            liquidation_text(leg.liquidation_price, leg.liquidation_estimate),
+            fmt.pct(leg.liquidation_distance),
             fmt.short_date(leg.roll_by),
             Cell(status, None if leg.status == "ok" else "caution"),
         ),
@@ -66,7 +84,7 @@ def plan_rows(plan: Plan) -> list[Row]:
     t = plan.totals
     rows.append(
         Row(
-            "__total__",
+            TOTAL_KEY,
             cells(
                 "Total",
                 f"{len(plan.sendable())} of {len(plan.legs)} legs to send",
@@ -85,6 +103,31 @@ def plan_rows(plan: Plan) -> list[Row]:
     return rows
 
 
+def collateral_line(plan: Plan) -> str:
+    """What the margin and fees draw on, and how much of it the plan needs ("" if unknown)."""
+    if plan.collateral_usd is None:
+        return ""
+    source = f" ({plan.collateral_source})" if plan.collateral_source else ""
+    line = (
+        f"Collateral: margin + fees {fmt.usd_auto(plan.collateral_needed_usd)} of "
+        f"{fmt.usd_auto(plan.collateral_usd)} available{source}"
+    )
+    if plan.collateral_short_usd > 0:
+        line += f" · short by {fmt.usd_auto(plan.collateral_short_usd)}"
+    return line
+
+
+def subtitle(plan: Plan) -> str:
+    """The border subtitle: the estimate marker's meaning, the compare key, the plan's time."""
+    parts = []
+    if any(leg.liquidation_estimate for leg in plan.legs):
+        parts.append(f"{ESTIMATE} liq. from estimated brackets")
+    if plan.legs:
+        parts.append("enter/v compare markets")
+    parts.append(f"as of {plan.as_of:%H:%M:%S} · {plan.window_days:g} d at {plan.leverage:g}×")
+    return " · ".join(parts)
+
+
 class LegsPane(Vertical):
     """Proposed legs of the current tilt (re-planned as inputs change and prices move)."""
 
@@ -96,45 +139,93 @@ class LegsPane(Vertical):
         &:focus-within { border: round $primary; }
         & > RowTable { height: auto; max-height: 14; }
         & > #totals { height: auto; padding: 0 1; text-style: bold; }
+        & > #collateral { height: auto; padding: 0 1; color: $text-muted; }
         & > #warnings { color: $caution; height: auto; padding: 0 1; }
+        & > #blockers { color: $error; text-style: bold; height: auto; padding: 0 1; }
         & > #empty { color: $text-muted; padding: 0 1; }
     }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "compare", "Compare markets"),
+    ]
+
+    _plan: Plan | None = None
+    """The plan last shown (what the comparison of a leg is read from)."""
+
     def compose(self) -> ComposeResult:
-        """Placeholder text, the legs table, and the warnings."""
+        """Placeholder text, the legs table, totals, collateral, warnings and blockers."""
         self.border_title = "Proposed legs"
         yield Static("Waiting for markets and a tilt…", id="empty")
         yield RowTable(COLUMNS, show_cursor=True, id="legs-table")
         yield Static("", id="totals")
-        yield Static("", id="warnings")
+        yield Static("", id="collateral", markup=False)
+        yield Static("", id="warnings", markup=False)
+        yield Static("", id="blockers", markup=False)
+
+    @property
+    def table(self) -> RowTable:
+        """The legs table."""
+        return self.query_one(RowTable)
+
+    def _show_lines(self, widget_id: str, lines: list[str]) -> None:
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.update("\n".join(lines))
+        widget.display = bool(lines)
 
     def show_plan(self, plan: Plan | None, note: str = "") -> None:
         """Show ``plan`` (or ``note`` when there is none)."""
-        table = self.query_one(RowTable)
+        self._plan = plan
+        table = self.table
         empty = self.query_one("#empty", Static)
-        warnings = self.query_one("#warnings", Static)
         if plan is None:
             table.set_rows([])
             table.display = False
             empty.display = True
             empty.update(note or "No proposal.")
-            warnings.update("")
-            warnings.display = False
-            self.query_one("#totals", Static).update("")
+            for widget_id in ("totals", "collateral", "warnings", "blockers"):
+                self._show_lines(widget_id, [])
+            self.border_subtitle = ""
             return
         table.display = True
         empty.display = False
         table.set_rows(plan_rows(plan))
-        self.border_subtitle = (
-            f"as of {plan.as_of:%H:%M:%S} · {plan.window_days:g} d at {plan.leverage:g}×"
-        )
+        self.border_subtitle = subtitle(plan)
         t = plan.totals
-        self.query_one("#totals", Static).update(
+        totals = self.query_one("#totals", Static)
+        totals.display = True
+        totals.update(
             f"Net notional {fmt.usd(t.net_notional_usd, signed=True)} · gross "
             f"{fmt.usd(t.gross_notional_usd)} · margin {fmt.usd(t.margin_usd)} · fees "
             f"{fmt.usd_auto(t.fees_usd)} · expected carry {fmt.usd_auto(t.carry_usd, signed=True)}"
             f" over {plan.window_days:g} d · base {fmt.usd(plan.base_usd)}"
         )
-        warnings.display = bool(plan.warnings)
-        warnings.update("\n".join(f"⚠ {w}" for w in plan.warnings))
+        line = collateral_line(plan)
+        self._show_lines("collateral", [line] if line else [])
+        # A blocker is also a warning of the plan: it is shown once, as what blocks.
+        warnings = [w for w in plan.warnings if w not in plan.blockers]
+        self._show_lines("warnings", [f"⚠ {w}" for w in warnings])
+        self._show_lines("blockers", [f"✖ blocks confirming: {b}" for b in plan.blockers])
+
+    # -- the comparison of a leg's markets ------------------------------------------------
+
+    def _highlighted_leg(self) -> Leg | None:
+        key = self.table.cursor_key
+        if self._plan is None or key in (None, TOTAL_KEY):
+            return None
+        return next((leg for leg in self._plan.legs if leg_key(leg) == key), None)
+
+    def action_compare(self) -> None:
+        """Open every market considered for the highlighted leg, the chosen one marked."""
+        plan, leg = self._plan, self._highlighted_leg()
+        if plan is None or leg is None:
+            self.notify("Highlight a leg to compare its markets.", severity="warning", timeout=3)
+            return
+        self.app.push_screen(
+            CandidatesModal(leg, leverage=plan.leverage, window_days=plan.window_days)
+        )
+
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
+        """Enter on a leg compares its markets."""
+        event.stop()
+        self.action_compare()

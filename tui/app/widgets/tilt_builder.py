@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select
 
-from tui.core.models import InstrumentChoice, TiltSpec
+from tui.core.models import InstrumentChoice, TiltSpec, check_leverage
 
 INSTRUMENTS: list[tuple[str, InstrumentChoice]] = [
     ("auto", "auto"),
@@ -66,6 +66,25 @@ class NumberField(Validator):
         return self.success()
 
 
+class LeverageField(NumberField):
+    """Leverage: a number in range that is also a whole number from 1, as venues take it
+    (`tui.core.models.check_leverage` decides, so the form and the planner agree)."""
+
+    REASON = "leverage is a whole number from 1"
+
+    def validate(self, value: str) -> ValidationResult:
+        """Check the number, then that it is whole and at least 1."""
+        result = super().validate(value)
+        number = parse_number(value) if result.is_valid else None
+        if number is None:
+            return result
+        try:
+            check_leverage(number)
+        except ValueError:
+            return self.failure(self.REASON)
+        return self.success()
+
+
 def parse_number(text: str) -> float | None:
     """The number in a validated field, ``None`` when blank."""
     cleaned = text.strip().rstrip("%").replace(",", "").replace("_", "")
@@ -86,7 +105,7 @@ class FieldSpec:
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("base", "Base", "USD", NumberField("base", above=0, optional=True), "portfolio"),
     FieldSpec("window", "Window", "days", NumberField("window", above=0, maximum=3650)),
-    FieldSpec("leverage", "Leverage", "×", NumberField("leverage", above=0, maximum=125)),
+    FieldSpec("leverage", "Leverage", "×", LeverageField("leverage", above=0, maximum=125)),
     FieldSpec(
         "stop-loss",
         "Stop loss",
@@ -126,12 +145,12 @@ class TiltBuilder(Vertical):
         border-title-color: $primary;
         padding: 0 1;
         &:focus-within { border: round $primary; }
-        .field { height: 1; margin-bottom: 0; }
+        .field { height: auto; margin-bottom: 0; }
         .field > Label.name { width: 12; color: $text-muted; }
         .field > Input { width: 12; }
         .field > Label.unit { width: 7; padding-left: 1; color: $text-muted; }
         .field > Select { width: 14; }
-        .field > Label.reason { width: 1fr; color: $error; padding-left: 1; }
+        .field > Label.reason { width: 1fr; height: auto; color: $error; padding-left: 1; }
         #targets { height: auto; }
         #targets-title, #sum { color: $text-muted; height: 1; }
         #untiltable { color: $text-muted; width: 100%; height: auto; }
