@@ -35,6 +35,10 @@ MIN_LEG_USD = 0.01
 STABLECOIN_SOURCE = "stablecoin holdings"
 
 
+#: Gross exposure may exceed the portfolio's value by this share before "levered" is said.
+LEVER_TOLERANCE = 0.005
+
+
 def plan_tilt(
     portfolio: Portfolio,
     tilt: TiltSpec,
@@ -127,7 +131,9 @@ def plan_tilt(
 
     totals = _totals(legs)
     gross_exposure = _gross_exposure(portfolio, prices, overlay, legs)
-    if value > 0 and gross_exposure > value * (1 + 1e-9) + MIN_LEG_USD:
+    # Rounding to lot steps and prices moving between the legs' quotes put an unlevered tilt
+    # a few dollars over; half a percent of the portfolio is the line worth a warning.
+    if value > 0 and gross_exposure > value * (1 + LEVER_TOLERANCE) + MIN_LEG_USD:
         warnings.append(_levered_warning(gross_exposure, value, tilt.base_usd))
     if collateral_usd is None:
         collateral_usd = sum(q for a, q in portfolio.holdings.items() if a in STABLECOINS)
