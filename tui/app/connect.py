@@ -63,9 +63,14 @@ async def open_session(
     venue = "binanceusdm" if options.demo else options.venue
     from tui.engine.venues import SIM_CREDENTIALS
 
-    # The simulator accepts its demo keys: with them the session reads the leverage caps
-    # (Binance publishes them only to API keys). Live keys are never read here.
+    # Binance publishes its margin brackets only to API keys: the simulator's demo keys in
+    # the demo, the trader's under --live (read from the environment or keyring, never kept
+    # anywhere else). Paper on the live venue reads no keys and plans on the fallback table.
     credentials = SIM_CREDENTIALS if options.demo else None
+    if options.live and not options.demo:
+        from tui.engine.keys import venue_keys
+
+        credentials = venue_keys(venue)
     poll = options.settings.poll_seconds
     extra: dict[str, Any] = {} if wall_clock is None else {"wall_clock": wall_clock}
     session = factory(
