@@ -16,10 +16,12 @@ from tui.desk.tilt import Tilt
 from tui.store.store import audit_row
 
 if TYPE_CHECKING:
-    from tui.desk.desk import Desk
+    from tui.desk.state import DeskState
 
 
-def book(desk: Desk, tilt: Tilt, order: OrderIntent | dict[str, Any], execution: Execution) -> None:
+def book(
+    desk: DeskState, tilt: Tilt, order: OrderIntent | dict[str, Any], execution: Execution
+) -> None:
     """Book an execution: order state, fill, ledger and tilt row, as one record."""
     now = desk.stamp()
     get = order.get if isinstance(order, dict) else lambda k: getattr(order, k)
@@ -46,7 +48,7 @@ def book(desk: Desk, tilt: Tilt, order: OrderIntent | dict[str, Any], execution:
     save_positions(desk)
 
 
-def apply_fill(desk: Desk, tilt: Tilt, fill: Mapping[str, Any]) -> None:
+def apply_fill(desk: DeskState, tilt: Tilt, fill: Mapping[str, Any]) -> None:
     """Fold one fill row into the tilt's book of its symbol."""
     symbol = str(fill["symbol"])
     size = float(fill.get("contract_size") or 1.0)
@@ -67,7 +69,7 @@ def apply_fill(desk: Desk, tilt: Tilt, fill: Mapping[str, Any]) -> None:
     )
 
 
-def settle_status(desk: Desk, tilt: Tilt, purpose: str) -> None:
+def settle_status(desk: DeskState, tilt: Tilt, purpose: str) -> None:
     """After a batch (or a restart): open, failed, closed or still exiting — and say so
     on the tilt's row."""
     now = desk.stamp()
@@ -106,7 +108,7 @@ def settle_status(desk: Desk, tilt: Tilt, purpose: str) -> None:
     save_positions(desk)
 
 
-def _orders_of(desk: Desk, tilt: Tilt) -> list[dict[str, Any]]:
+def _orders_of(desk: DeskState, tilt: Tilt) -> list[dict[str, Any]]:
     df = desk.store.read("orders")
     return [
         r
@@ -115,13 +117,13 @@ def _orders_of(desk: Desk, tilt: Tilt) -> list[dict[str, Any]]:
     ]
 
 
-def save_positions(desk: Desk) -> None:
+def save_positions(desk: DeskState) -> None:
     """Rewrite the ``positions`` table from the ledger (a projection, rebuilt at start)."""
     import polars as pl
 
     from tui.store.schemas import SPECS
 
-    now = desk._last_stamp or desk.clock()
+    now = desk.last_stamp() or desk.clock()
     rows = []
     holders: dict[str, Tilt] = {}
     for tilt in desk.tilts.values():

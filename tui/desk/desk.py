@@ -103,6 +103,10 @@ class Desk:
         self._last_stamp = now
         return now
 
+    def last_stamp(self) -> datetime | None:
+        """The latest stamp given (``None`` before the first)."""
+        return self._last_stamp
+
     def seen(self, moment: datetime | None) -> None:
         """A time already on a record: later stamps come after it."""
         if moment is not None and (self._last_stamp is None or moment > self._last_stamp):

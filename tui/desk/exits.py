@@ -15,10 +15,10 @@ from tui.desk import records
 from tui.desk.tilt import Proposal
 
 if TYPE_CHECKING:
-    from tui.desk.desk import Desk
+    from tui.desk.state import DeskState
 
 
-def roll_proposal(desk: Desk, symbol: str) -> Proposal | None:
+def roll_proposal(desk: DeskState, symbol: str) -> Proposal | None:
     """Close ``symbol`` (a dated future of the open tilt) and reopen it on the perpetual."""
     tilt = desk.open_tilt
     book = tilt.holding().get(symbol) if tilt is not None else None

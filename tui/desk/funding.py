@@ -20,7 +20,7 @@ from tui.desk import records
 from tui.store.store import audit_row
 
 if TYPE_CHECKING:
-    from tui.desk.desk import Desk
+    from tui.desk.state import DeskState
 
 #: Observations kept per symbol (a few settlements' worth).
 KEEP_PER_SYMBOL = 8
@@ -29,7 +29,7 @@ KEEP_PER_SYMBOL = 8
 class FundingClerk:
     """Remembers each settlement's published rate and books the payments when it passes."""
 
-    def __init__(self, desk: Desk, *, enabled: bool = True) -> None:
+    def __init__(self, desk: DeskState, *, enabled: bool = True) -> None:
         self.desk = desk
         self.enabled = enabled
         self._observed: dict[str, dict[datetime, tuple[float, float]]] = {}

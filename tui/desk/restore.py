@@ -17,7 +17,7 @@ from tui.desk.tilt import FINAL_ORDER_STATUSES, LIVE_STATUSES, Tilt
 from tui.store.store import audit_row
 
 if TYPE_CHECKING:
-    from tui.desk.desk import Desk
+    from tui.desk.state import DeskState
 
 
 def _spec(text: str | None) -> TiltSpec | None:
@@ -50,7 +50,7 @@ def _tilt(row: dict[str, Any]) -> Tilt:
     )
 
 
-async def restore_desk(desk: Desk) -> list[str]:
+async def restore_desk(desk: DeskState) -> list[str]:
     """Load what is open into ``desk``; returns one line per thing the user should know."""
     store = desk.store
     notes: list[str] = []
@@ -136,13 +136,13 @@ async def restore_desk(desk: Desk) -> list[str]:
     return notes
 
 
-def _reopen(desk: Desk, tilt: Tilt) -> None:
+def _reopen(desk: DeskState, tilt: Tilt) -> None:
     """An exit review was on screen when the app stopped: the tilt is open again."""
     tilt.status, tilt.note = "open", "exit review open when the app stopped; nothing sent"
     desk.store.record({"tilts": [records.tilt_row(tilt, desk.stamp())]})
 
 
-async def _resolve(desk: Desk, tilt: Tilt, order: dict[str, Any], filled: set[str]) -> str:
+async def _resolve(desk: DeskState, tilt: Tilt, order: dict[str, Any], filled: set[str]) -> str:
     """Ask the executor what became of an order the journal left unfinished."""
     cid = order["client_order_id"]
     try:
@@ -166,7 +166,7 @@ async def _resolve(desk: Desk, tilt: Tilt, order: dict[str, Any], filled: set[st
     return f"order {cid}: {found.status} on the {desk.mode} venue, booked after restart"
 
 
-async def _differences(desk: Desk) -> list[str]:
+async def _differences(desk: DeskState) -> list[str]:
     """Where the desk's books and the executor's positions disagree."""
     try:
         venue = await desk.executor.positions()

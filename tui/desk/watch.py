@@ -16,7 +16,7 @@ from tui.core import risk
 from tui.core.ledger import Realized
 
 if TYPE_CHECKING:
-    from tui.desk.desk import Desk
+    from tui.desk.state import DeskState
     from tui.desk.tilt import Tilt
 
 #: A dated future this close to expiry needs a roll.
@@ -81,7 +81,9 @@ class TiltWatch:
         return self.realized.price + self.realized.basis + self.unrealized_usd
 
 
-def watch_tilt(desk: Desk, tilt: Tilt, now: datetime, stale: Collection[str] = ()) -> TiltWatch:
+def watch_tilt(
+    desk: DeskState, tilt: Tilt, now: datetime, stale: Collection[str] = ()
+) -> TiltWatch:
     """The open tilt at ``now`` (``stale``: symbols whose quotes are old)."""
     from tui.core.costing import position_liquidation
 

@@ -16,10 +16,10 @@ from tui.app.widgets.holdings import HoldingsPane
 from tui.core.models import Portfolio
 
 if TYPE_CHECKING:
-    from tui.app.screens.main import MainScreen
+    from tui.app.screens.host import ScreenHost
 
 
-def set_portfolio(screen: MainScreen, portfolio: Portfolio, note: str) -> None:
+def set_portfolio(screen: ScreenHost, portfolio: Portfolio, note: str) -> None:
     """Replace the portfolio, save it, audit it, and re-plan."""
     screen.view.portfolio = portfolio
     screen.pa.save_portfolio()
@@ -32,7 +32,7 @@ def set_portfolio(screen: MainScreen, portfolio: Portfolio, note: str) -> None:
     screen.notify(note)
 
 
-def edit_requested(screen: MainScreen, event: HoldingsPane.EditRequested) -> None:
+def edit_requested(screen: ScreenHost, event: HoldingsPane.EditRequested) -> None:
     """Open the holding form, or remove the holding (the pane asked the user first)."""
     from tui.core.portfolio_edit import without_asset
 
@@ -73,7 +73,7 @@ def edit_requested(screen: MainScreen, event: HoldingsPane.EditRequested) -> Non
     screen.app.push_screen(form, apply)
 
 
-def ask_import(screen: MainScreen) -> None:
+def ask_import(screen: ScreenHost) -> None:
     """Ask for a TOML file; the prompt refuses (and stays open on) a file that will not load."""
     from tui.core.portfolio import load_portfolio
 
@@ -92,7 +92,7 @@ def ask_import(screen: MainScreen) -> None:
     screen.app.push_screen(prompt, imported)
 
 
-def ask_export(screen: MainScreen) -> None:
+def ask_export(screen: ScreenHost) -> None:
     """Ask for a path and write the portfolio TOML there."""
     from tui.core.portfolio import dump_portfolio
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -35,7 +35,7 @@ from tui.app.widgets.row_table import RowTable
 from tui.app.widgets.tilt_builder import TiltBuilder
 
 if TYPE_CHECKING:
-    from tui.app.app import PortingAlphaApp
+    from tui.app.screens.host import AppHost
     from tui.desk import Desk, Proposal
 
 #: Debounce of re-planning after an input changes, and the throttle on price-driven re-plans.
@@ -84,12 +84,9 @@ class MainScreen(Screen[None]):
         self._charts_at = 0.0
 
     @property
-    def pa(self) -> PortingAlphaApp:
-        """The app, typed."""
-        from tui.app.app import PortingAlphaApp
-
-        assert isinstance(self.app, PortingAlphaApp)
-        return self.app
+    def pa(self) -> AppHost:
+        """The app, as this screen uses it."""
+        return cast("AppHost", self.app)
 
     @property
     def desk(self) -> Desk | None:

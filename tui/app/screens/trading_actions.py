@@ -14,7 +14,7 @@ from textual.message import Message
 from tui.app.modals.confirm import ConfirmOrders
 
 if TYPE_CHECKING:
-    from tui.app.screens.main import MainScreen
+    from tui.app.screens.host import ScreenHost
     from tui.desk import Outcome, Proposal
 
 
@@ -26,7 +26,7 @@ class OrdersDone(Message):
         self.outcome = outcome
 
 
-def review_plan(screen: MainScreen) -> None:
+def review_plan(screen: ScreenHost) -> None:
     """Propose the plan shown (a new tilt, or an adjustment of the open one) for review."""
     plan, spec, desk = screen.view.plan, screen.view.tilt, screen.desk
     if plan is None or spec is None:
@@ -38,7 +38,7 @@ def review_plan(screen: MainScreen) -> None:
     review(screen, desk.propose(plan, spec, blocked=screen.view.confirm_blockers(plan)))
 
 
-def propose_exit(screen: MainScreen, alert: str) -> None:
+def propose_exit(screen: ScreenHost, alert: str) -> None:
     """A stop hit, the window's end or a leg near liquidation: the desk proposes the unwind
     (recorded as ``exit_proposed``); it waits for the user's review and confirmation (u)."""
     desk = screen.desk
@@ -48,7 +48,7 @@ def propose_exit(screen: MainScreen, alert: str) -> None:
     screen.view.dirty_active = True
 
 
-def review_unwind(screen: MainScreen) -> None:
+def review_unwind(screen: ScreenHost) -> None:
     """Propose the reduce-only orders that flatten the open tilt, for review."""
     desk = screen.desk
     pending, screen.pending_exit = screen.pending_exit, None
@@ -64,7 +64,7 @@ def review_unwind(screen: MainScreen) -> None:
     review(screen, proposal)
 
 
-def review_roll(screen: MainScreen) -> None:
+def review_roll(screen: ScreenHost) -> None:
     """Propose the roll of the open tilt's dated future nearest expiry, for review."""
     desk = screen.desk
     tilt = desk.open_tilt if desk is not None else None
@@ -85,7 +85,7 @@ def review_roll(screen: MainScreen) -> None:
         review(screen, proposal)
 
 
-def toggle_halt(screen: MainScreen) -> None:
+def toggle_halt(screen: ScreenHost) -> None:
     """``k``: halt at once; lift only after a yes."""
     from tui.app.modals.ask import AskYesNo
 
@@ -116,14 +116,14 @@ def toggle_halt(screen: MainScreen) -> None:
     )
 
 
-async def cancel_all(screen: MainScreen) -> None:
+async def cancel_all(screen: ScreenHost) -> None:
     """Cancel every open order at the venue (allowed while halted)."""
     if screen.desk is not None:
         count = await screen.desk.cancel_all()
         screen.notify(f"{count} open orders canceled.")
 
 
-def review(screen: MainScreen, proposal: Proposal) -> None:
+def review(screen: ScreenHost, proposal: Proposal) -> None:
     """Show the review; orders go only on ``y`` (or Confirm pressed on purpose)."""
 
     def answered(confirmed: bool | None) -> None:
@@ -146,7 +146,7 @@ def review(screen: MainScreen, proposal: Proposal) -> None:
     screen.app.push_screen(modal, answered)
 
 
-async def send(screen: MainScreen, proposal: Proposal) -> None:
+async def send(screen: ScreenHost, proposal: Proposal) -> None:
     """Hand the confirmed proposal to the desk; post what it booked."""
     desk = screen.desk
     if desk is None:
@@ -155,7 +155,7 @@ async def send(screen: MainScreen, proposal: Proposal) -> None:
     screen.post_message(OrdersDone(outcome))
 
 
-def orders_done(screen: MainScreen, outcome: Outcome) -> None:
+def orders_done(screen: ScreenHost, outcome: Outcome) -> None:
     """Say what happened, and re-plan on top of it."""
     trouble = bool(outcome.rejected or outcome.unknown) or not outcome.sent
     screen.notify(
@@ -167,7 +167,7 @@ def orders_done(screen: MainScreen, outcome: Outcome) -> None:
     screen.render_all()
 
 
-def discard(screen: MainScreen) -> None:
+def discard(screen: ScreenHost) -> None:
     """Archive the proposal without sending anything."""
     plan, desk = screen.view.plan, screen.desk
     if plan is None or desk is None:
