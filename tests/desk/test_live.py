@@ -16,6 +16,7 @@ from tui.core.models import TiltSpec
 from tui.core.orders import OrderFateUnknown, OrderIntent
 from tui.core.planner import plan_tilt
 from tui.desk import Desk, Proposal
+from tui.desk.checks import Limits
 from tui.engine.live import LiveExecutor
 from tui.engine.markets import load_market_specs
 from tui.engine.quotes import fetch_quotes
@@ -153,3 +154,18 @@ async def test_restart_compares_the_books_with_the_venue(venue, tmp_path):
         assert any(
             n.startswith("difference on BTC/USDT:USDT: books +0.3, live venue +0.4") for n in notes
         ), notes
+
+
+async def test_a_rejection_for_margin_is_booked_and_nothing_is_held(venue, tmp_path):
+    _, exchange = venue
+    with Store.open(tmp_path) as store:
+        desk = await live_desk(store, exchange, HandClock())
+        # 12 BTC at 50,000 = $600,000 at 5× needs $120,000 of margin: the simulated account
+        # holds 100,000 USDT, so the venue answers -2019 "Margin is insufficient."
+        big = OrderIntent(client_order_id="pa-L1-o0", tilt_id="L1", asset="BTC",
+                          symbol="BTC/USDT:USDT", side="buy", amount="12", price=50_000)  # fmt: skip
+        desk.limits = Limits(max_order_usd=1e9, max_tilt_usd=1e9)  # the venue decides here
+        outcome = await desk.confirm(Proposal("L1", "open", 0, [big], "too big"))
+        assert outcome.filled == 0 and "-2019" in outcome.rejected[0]
+        assert store.read("orders").to_dicts()[0]["status"] == "rejected"
+        assert await desk.executor.positions() == {} and desk.open_tilt is None
