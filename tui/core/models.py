@@ -12,6 +12,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tui.core.limits import (
+    MAX_LEVERAGE,
+    MAX_QUANTITY,
+    MAX_TARGET_PCT,
+    MAX_USD,
+    MAX_WINDOW_DAYS,
+    check_asset_name,
+)
 from tui.core.margin import Bracket, LiquidationRule
 
 #: Assets valued at 1.0 USD and treated as cash, never hedged with futures.
@@ -180,12 +188,15 @@ class Portfolio(BaseModel):
     def _check_holdings(cls, value: dict[str, float]) -> dict[str, float]:
         out: dict[str, float] = {}
         for asset, qty in value.items():
-            name = asset.strip().upper()
-            if not name:
-                raise ValueError("an asset name is empty")
-            _finite(qty, f"holdings.{asset}")
+            name = _unique_name(asset, out, "holdings")
+            _finite(qty, f"holdings.{name}")
             if qty < 0:
-                raise ValueError(f"holdings.{asset} is negative ({qty}); spot quantities are ≥ 0")
+                raise ValueError(f"holdings.{name} is negative ({qty}); spot quantities are ≥ 0")
+            if qty > MAX_QUANTITY:
+                raise ValueError(
+                    f"holdings.{name} is {qty:g}, above {MAX_QUANTITY:g} "
+                    "(more than the supply of any listed coin)"
+                )
             out[name] = float(qty)
         return out
 
@@ -194,10 +205,13 @@ class Portfolio(BaseModel):
     def _check_strategic(cls, value: dict[str, float]) -> dict[str, float]:
         out: dict[str, float] = {}
         for asset, pct in value.items():
-            _finite(pct, f"strategic.{asset}")
+            name = _unique_name(asset, out, "strategic")
+            _finite(pct, f"strategic.{name}")
             if pct < 0:
-                raise ValueError(f"strategic.{asset} is negative ({pct}); SAA targets are ≥ 0")
-            out[asset.strip().upper()] = float(pct)
+                raise ValueError(f"strategic.{name} is negative ({pct}); SAA targets are ≥ 0")
+            if pct > 100:
+                raise ValueError(f"strategic.{name} is {pct:g}%, above 100%")
+            out[name] = float(pct)
         if out:
             total = sum(out.values())
             if abs(total - 100.0) > 1e-6:
@@ -225,6 +239,15 @@ class Portfolio(BaseModel):
         return total
 
 
+def _unique_name(asset: str, seen: dict[str, float], section: str) -> str:
+    """``asset`` as a code (`check_asset_name`), refused if ``seen`` has it in any case or
+    spacing (``BTC`` and `` btc`` are one asset: silently keeping the last would lose one)."""
+    name = check_asset_name(asset, f"{section} asset")
+    if name in seen:
+        raise ValueError(f"{section}.{name} is listed twice ({asset!r} is the same asset)")
+    return name
+
+
 def check_leverage(leverage: float) -> float:
     """``leverage`` if it is a whole number from 1, else `ValueError` with a one-line reason.
 
@@ -234,6 +257,10 @@ def check_leverage(leverage: float) -> float:
         raise ValueError(f"leverage must be a finite number, got {leverage}")
     if leverage < 1:
         raise ValueError(f"leverage must be a whole number from 1, got {leverage:g}")
+    if leverage > MAX_LEVERAGE:
+        raise ValueError(
+            f"leverage {leverage:g}× is above {MAX_LEVERAGE:g}×, more than any venue offers"
+        )
     if leverage != math.floor(leverage):
         raise ValueError(
             f"leverage must be a whole number (venues take 1, 2, 3 …), got {leverage:g}"
@@ -263,10 +290,18 @@ class TiltSpec(BaseModel):
     def _check_targets(cls, value: dict[str, float]) -> dict[str, float]:
         if not value:
             raise ValueError("the tilt names no asset")
-        out = {}
+        out: dict[str, float] = {}
         for asset, w in value.items():
-            _finite(w, f"target {asset}")
-            out[asset.strip().upper()] = float(w)
+            name = check_asset_name(asset, "target")
+            if name in out:
+                raise ValueError(f"target {name}: given twice ({asset!r} is the same asset)")
+            _finite(w, f"target {name}")
+            if abs(w) * 100 > MAX_TARGET_PCT:
+                raise ValueError(
+                    f"target {name} is {w * 100:g}% of the base, beyond ±{MAX_TARGET_PCT:g}% "
+                    "(ten times the base in one asset)"
+                )
+            out[name] = float(w)
         return out
 
     @model_validator(mode="after")
@@ -275,11 +310,21 @@ class TiltSpec(BaseModel):
         _finite(self.leverage, "leverage")
         if self.window_days <= 0:
             raise ValueError(f"the window must be > 0 days, got {self.window_days:g}")
+        if self.window_days > MAX_WINDOW_DAYS:
+            raise ValueError(
+                f"the window is {self.window_days:g} days, above {MAX_WINDOW_DAYS:g} "
+                "(ten years: a tactical window is days or weeks)"
+            )
         check_leverage(self.leverage)
         if self.base_usd is not None:
             _finite(self.base_usd, "base")
             if self.base_usd <= 0:
                 raise ValueError(f"the capital base must be > 0 USD, got {self.base_usd:g}")
+            if self.base_usd > MAX_USD:
+                raise ValueError(
+                    f"the capital base is {self.base_usd:g} USD, above {MAX_USD:g} "
+                    "(a trillion dollars)"
+                )
         for name in ("stop_loss_pct", "stop_spread_pct"):
             v = getattr(self, name)
             if v is not None and (not math.isfinite(v) or v <= 0):

@@ -14,6 +14,7 @@ from typing import Any
 
 from tui.core.costing import LegContext, cost_market, score, size_exactly, top_leverage
 from tui.core.errors import InputError
+from tui.core.limits import MAX_USD
 from tui.core.models import (
     STABLECOINS,
     Candidate,
@@ -91,6 +92,11 @@ def plan_tilt(
 
     # The base is the spot portfolio's value: a futures overlay adds exposure, not capital.
     value = portfolio.value(prices)
+    if not value <= MAX_USD:
+        raise InputError(
+            f"the portfolio is worth {value:g} USD at these prices, above {MAX_USD:g} "
+            "(a trillion dollars): check the holdings"
+        )
     base = tilt.base_usd if tilt.base_usd is not None else value
     if base <= 0:
         raise InputError("the capital base is 0: the portfolio has no priced value; give --base")

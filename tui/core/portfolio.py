@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tui.core.errors import InputError, describe_validation_error
+from tui.core.limits import MAX_TARGET_PCT, check_asset_name
 from tui.core.models import STABLECOINS, MarketSpec, Portfolio, Quote
 
 
@@ -90,14 +91,23 @@ def parse_targets(text: str) -> dict[str, float]:
         if not part:
             continue
         asset, sep, value = part.partition("=")
-        asset = asset.strip().upper()
-        if not sep or not asset:
+        if not sep or not asset.strip():
             raise InputError(f"target {part!r}: expected ASSET=PERCENT, e.g. BTC=65")
+        try:
+            asset = check_asset_name(asset, "target")
+        except ValueError as err:
+            raise InputError(str(err)) from None
         if asset in targets:
             raise InputError(f"target {asset}: given twice")
         if asset in STABLECOINS:
             raise InputError(f"target {asset}: stablecoins are cash; target the risk assets")
-        targets[asset] = parse_number(value, f"target {asset}") / 100.0
+        pct = parse_number(value, f"target {asset}")
+        if abs(pct) > MAX_TARGET_PCT:
+            raise InputError(
+                f"target {asset}: {pct:g}% is beyond ±{MAX_TARGET_PCT:g}% of the base "
+                "(ten times the base in one asset)"
+            )
+        targets[asset] = pct / 100.0
     if not targets:
         raise InputError("no target given; expected e.g. BTC=65,ETH=35")
     return targets
