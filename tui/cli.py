@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from tui import __version__
+from tui.core.limits import MAX_USD, MAX_WINDOW_DAYS
 
 EXIT_INPUT = 2
 
@@ -34,6 +35,28 @@ def _number(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
+
+
+def _bounded(what: str, low: float, high: float, *, low_open: bool, why: str) -> Any:
+    """An argparse type: a finite number in ``(low, high]`` (or ``[low, high]``)."""
+
+    def convert(text: str) -> float:
+        value = _number(text)
+        if value < low or (low_open and value == low):
+            sign = ">" if low_open else "≥"
+            raise argparse.ArgumentTypeError(f"{what} must be {sign} {low:g}, got {value:g}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"{what} is {value:g}, above {high:g} ({why})")
+        return value
+
+    return convert
+
+
+def _data_dir(text: str) -> Path:
+    """A directory path; an empty one would silently mean the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path is not a directory (give one)")
+    return Path(text)
 
 
 def _leverage(text: str) -> float:
@@ -73,7 +96,7 @@ def _add_venue_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--scenario", type=Path, help="scenario TOML for --demo")
     parser.add_argument("--venue", help="ccxt venue id (default binanceusdm, or the settings)")
-    parser.add_argument("--data-dir", type=Path, help="directory of the state store")
+    parser.add_argument("--data-dir", type=_data_dir, help="directory of the state store")
 
 
 def _add_tilt_options(parser: argparse.ArgumentParser, *, required_target: bool) -> None:
@@ -84,14 +107,20 @@ def _add_tilt_options(parser: argparse.ArgumentParser, *, required_target: bool)
         help="tactical targets in percent of the base, e.g. BTC=65,ETH=35",
     )
     parser.add_argument(
-        "--base", type=_number, help="capital base in USD (default: portfolio value)"
+        "--base",
+        type=_bounded("the capital base", 0, MAX_USD, low_open=True, why="a trillion dollars"),
+        help="capital base in USD (default: portfolio value)",
     )
     parser.add_argument(
         "--leverage",
         type=_leverage,
         help="leverage, a whole number from 1 (default 3, or the settings)",
     )
-    parser.add_argument("--days", type=_number, help="tactical window in days (default 30)")
+    parser.add_argument(
+        "--days",
+        type=_bounded("the window (days)", 0, MAX_WINDOW_DAYS, low_open=True, why="ten years"),
+        help="tactical window in days (default 30)",
+    )
     parser.add_argument(
         "--instrument",
         choices=["auto", "perp", "future"],
@@ -121,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tilt_options(plan, required_target=True)
     plan.add_argument(
         "--collateral",
-        type=_number,
+        type=_bounded("--collateral", 0, MAX_USD, low_open=False, why="a trillion dollars"),
         help="USD available for margin and fees (default: the portfolio's stablecoins)",
     )
     plan.add_argument("--json", action="store_true", help="print one JSON object")
@@ -140,14 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("table", help="table name (funding, quotes, audit, orders, fills, …)")
     export.add_argument("--format", choices=["csv", "parquet"], default="csv")
     export.add_argument("-o", "--output", type=Path, help="output file (default: stdout for csv)")
-    export.add_argument("--data-dir", type=Path, help="directory of the state store")
+    export.add_argument("--data-dir", type=_data_dir, help="directory of the state store")
 
     halt = commands.add_parser(
         "halt", help="kill switch: stop every new order (the app may be running); --lift undoes"
     )
     halt.add_argument("--lift", action="store_true", help="allow orders again")
     halt.add_argument("--reason", default="halted from the command line", help="why (one line)")
-    halt.add_argument("--data-dir", type=Path, help="directory of the state store")
+    halt.add_argument("--data-dir", type=_data_dir, help="directory of the state store")
 
     bench = commands.add_parser("bench", help="measure the budgets of docs/design.md §8")
     bench.add_argument("--quick", action="store_true", help="fewer rounds")
@@ -185,37 +214,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _apply_settings(args)
     try:
-        if args.command == "plan":
-            from tui.commands import plan
-
-            return plan.run(args)
-        if args.command == "sim":
-            from tui.commands import sim
-
-            return sim.run(args)
-        if args.command == "record":
-            from tui.commands import record
-
-            return record.run(args)
-        if args.command == "export":
-            from tui.commands import export
-
-            return export.run(args)
-        if args.command == "bench":
-            from tui.commands import bench
-
-            return bench.run(args)
-        if args.command == "halt":
-            from tui.commands import halt
-
-            return halt.run(args)
-        from tui.commands import app
-
-        return app.run(args)
+        code = _dispatch(args)
+        # Flush here, not at exit: a reader that went away (a broken pipe) is handled below.
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``plan … | head -1``): nothing is wrong on our side. Point
+        # stdout at /dev/null so the flush at exit does not complain, and stop quietly.
+        _silence_stdout()
+        return 0
     except Exception as err:  # last resort: a user never sees a traceback
         return _internal_error(err, args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command ``args`` names; returns its exit code."""
+    if args.command == "plan":
+        from tui.commands import plan
+
+        return plan.run(args)
+    if args.command == "sim":
+        from tui.commands import sim
+
+        return sim.run(args)
+    if args.command == "record":
+        from tui.commands import record
+
+        return record.run(args)
+    if args.command == "export":
+        from tui.commands import export
+
+        return export.run(args)
+    if args.command == "bench":
+        from tui.commands import bench
+
+        return bench.run(args)
+    if args.command == "halt":
+        from tui.commands import halt
+
+        return halt.run(args)
+    from tui.commands import app
+
+    return app.run(args)
+
+
+def _silence_stdout() -> None:
+    """Send whatever is still buffered for stdout to /dev/null (after a broken pipe)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # no real file descriptor (a test's stream): nothing will be flushed to it
 
 
 def _internal_error(err: Exception, args: argparse.Namespace) -> int:

@@ -272,7 +272,7 @@ def test_table_output(capsys):
         (["--target", "BTC=65", "--leverage", "nan"], "not a finite number"),
         (["--target", "BTC=abc"], "'abc' is not a number"),
         (["--target", "XYZ=10"], "unknown asset XYZ"),
-        (["--target", "BTC=65", "--days", "0"], "window must be > 0"),
+        (["--target", "BTC=65", "--days", "0"], "window (days) must be > 0"),
         (["--target", "BTC=65", "--base", "-5"], "capital base must be > 0"),
         (["--target", "BTC=65", "--portfolio", "/no/such/file.toml"], "portfolio file not found"),
         (["--target", "BTC=65", "--scenario", __file__], "invalid TOML"),

@@ -56,6 +56,14 @@ async def make_plan(
     assets = set(tilt.targets) | set(portfolio.risk_assets())
     async with open_venue(demo=demo, venue=venue, scenario=scenario) as handle:
         specs = await load_market_specs(handle.exchange, assets)
+        # A holding with no market counts in the base (the planner says so); a *target* on
+        # an asset the venue does not list cannot be planned: on the command line that is
+        # bad input, not a warning under a plan without the leg asked for.
+        listed = {spec.base for spec in specs.values()}
+        for asset in tilt.targets:
+            if asset not in listed:
+                where = handle.venue if not demo else f"{handle.venue} (demo)"
+                raise InputError(f"unknown asset {asset}: no futures market for it on {where}")
         quotes = await fetch_quotes(handle.exchange, specs)
         now = await venue_now(handle.exchange)
     return plan_tilt(
