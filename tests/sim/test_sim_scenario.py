@@ -161,3 +161,46 @@ def test_bad_toml_names_the_line(tmp_path: Path) -> None:
 
 def test_no_assets(tmp_path: Path) -> None:
     assert "asset" in one_line_error(write(tmp_path, "seed = 1\n"))
+
+
+# Issue 10: numbers past sane bounds (which crashed the simulator or the planner) and values
+# of the wrong type (which were coerced) are refused, naming the field.
+STRICT_AND_BOUNDED_CASES = [
+    ("seed = 1", 'seed = "7"', "seed: Input should be a valid integer"),
+    ("seed = 1", "seed = true", "seed"),
+    ("speed = 2", "speed = true", "clock.speed: Input should be a valid number"),
+    ("speed = 2", 'speed = "2"', "clock.speed"),
+    ("speed = 2", "speed = 1e308", "clock.speed: Input should be less than or equal to 100000"),
+    ('start = "2026-01-05T00:00:00Z"', "start = 12", "clock.start: 12 is not a date-time"),
+    ('start = "2026-01-05T00:00:00Z"', "start = true", "clock.start"),
+    ('start = "2026-01-05T00:00:00Z"', 'start = "monday"', "not an ISO date-time"),
+    ("price = 50000", 'price = "50000"', "asset[0].price: Input should be a valid number"),
+    ("price = 50000", "price = 1e308", "asset[0].price"),
+    ("amount_step = 0.001", "amount_step = 1e308", "asset[0].amount_step"),
+    ("amount_step = 0.001", "amount_step = 0.001\nprice_step = 1e-320", "asset[0].price_step"),
+    ("vol = 0.5", "vol = 1e308", "asset[0].vol"),
+    ("funding_interval_hours = 4", "funding_interval_hours = 4.0", "funding_interval_hours"),
+    ("seed = 1", "seed = 1\n[faults]\nlatency_ms = 1e308", "faults.latency_ms"),
+    ("seed = 1", "seed = 1\n[account]\nbalances = { USDT = 1e308 }", "account.balances.USDT"),
+    ("seed = 1", 'seed = 1\n[account]\nbalances = { USDT = "5" }', "account.balances.USDT"),
+    ("default = 0.3", "default = true", "correlation.default"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "where"), STRICT_AND_BOUNDED_CASES)
+def test_strict_types_and_sane_bounds(tmp_path: Path, old: str, new: str, where: str) -> None:
+    text = GOOD.format(expiry="+30d")
+    assert old in text
+    message = one_line_error(write(tmp_path, text.replace(old, new, 1)))
+    assert where in message
+
+
+def test_bounds_at_the_edges_still_load(tmp_path: Path) -> None:
+    text = GOOD.format(expiry="+30d").replace("speed = 2", "speed = 100000")
+    text = text.replace("price = 50000", "price = 1e9").replace(
+        "amount_step = 0.001", "amount_step = 1e-12\nprice_step = 1e-12", 1
+    )
+    scenario = load_scenario(write(tmp_path, text))
+    assert scenario.clock.speed == 100_000 and scenario.assets[0].price == 1e9
+    dated = GOOD.format(expiry="+30d").replace('"2026-01-05T00:00:00Z"', "2026-01-05T00:00:00Z")
+    assert load_scenario(write(tmp_path, dated)).start == datetime(2026, 1, 5, tzinfo=UTC)

@@ -52,6 +52,20 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
+# Sane bounds (issue 10): far past any real market, well inside what floats, `decimal` and
+# `datetime` handle. Past them a value is a typo, refused with the field's name.
+#: Prices from 1e-8 (below any listed coin, PEPE ≈ 1e-5) to 1e9 USD (BTC ≈ 1e5).
+Price = Annotated[float, Field(ge=1e-8, le=1e9, allow_inf_nan=False)]
+#: Lot and tick steps: 1e-12 (below Binance's 1e-8) to 1e6 units; smaller is subnormal noise.
+Step = Annotated[float, Field(ge=1e-12, le=1e6, allow_inf_nan=False)]
+#: Quantities and USD amounts of a minimum or a balance: up to 1e12.
+Amount = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)]
+#: Clock speed: 100,000 is a simulated day in under a second; faster, a month's run would
+#: pass the year 9999 that `datetime` ends at.
+Speed = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+#: Strict: no coercion of strings or booleans to numbers (``seed = "7"`` is a mistake).
+STRICT = ConfigDict(extra="forbid", strict=True)
+
 
 class ScenarioError(Exception):
     """A scenario file that cannot be used; ``str()`` is one line naming the file and the fault."""
@@ -90,12 +104,27 @@ def quarterly_expiries(after: datetime, count: int = 2) -> list[date]:
 class Clock(BaseModel):
     """The simulated clock: ``sim time = start + wall seconds elapsed × speed``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     start: datetime | None = None
     """ISO UTC start of the simulated clock; ``None`` = the moment the scenario is loaded."""
-    speed: NonNegative = 1.0
+    speed: Speed = 1.0
     """Simulated seconds per wall second; 0 freezes the clock (fixed funding times)."""
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _iso(cls, value: Any) -> Any:
+        """A TOML date-time or an ISO text; a number (``start = 12``) is no moment."""
+        if value is None or isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"{value!r} is not an ISO date-time") from None
+        if isinstance(value, date):
+            return datetime.combine(value, time(0, 0), tzinfo=UTC)
+        raise ValueError(f'{value!r} is not a date-time; write e.g. "2026-01-05T00:00:00Z"')
 
     @field_validator("start")
     @classmethod
@@ -111,25 +140,25 @@ class Clock(BaseModel):
 class Asset(BaseModel):
     """One asset: its perpetual ``<NAME>USDT`` and the path its index price follows."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     name: str
     """Base asset code, e.g. ``BTC`` (upper-cased)."""
-    price: Positive
+    price: Price
     """Index price at the clock start, USD."""
-    vol: NonNegative
-    """Annualized volatility of the log price; 0 = frozen price."""
-    funding_rate: Finite = 0.0001
-    """Funding rate per settlement (not annualized)."""
+    vol: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+    """Annualized volatility of the log price; 0 = frozen price (at most 1,000 %)."""
+    funding_rate: Annotated[float, Field(ge=-0.1, le=0.1, allow_inf_nan=False)] = 0.0001
+    """Funding rate per settlement (not annualized; venues cap it far below ±10 %)."""
     funding_interval_hours: int = 8
     """Hours between settlements; divides 24."""
-    amount_step: Positive
+    amount_step: Step
     """Order quantity step (ccxt ``precision.amount``)."""
-    min_amount: Positive | None = None
+    min_amount: Amount | None = None
     """Minimum order quantity; defaults to ``amount_step``."""
-    min_notional: Positive = 5.0
+    min_notional: Amount = 5.0
     """Minimum order notional, USD (ccxt ``limits.cost.min``)."""
-    price_step: Positive | None = None
+    price_step: Step | None = None
     """Price tick; defaults to about 1e-5 of the price, a power of ten."""
     premium: Annotated[float, Field(gt=-0.5, lt=0.5, allow_inf_nan=False)] = 0.0
     """Perpetual mark premium over the index: ``mark = index × (1 + premium)``."""
@@ -162,7 +191,7 @@ class Asset(BaseModel):
         if self.min_amount is None:
             self.min_amount = self.amount_step
         if self.price_step is None:
-            self.price_step = 10.0 ** (math.floor(math.log10(self.price)) - 5)
+            self.price_step = max(1e-12, 10.0 ** (math.floor(math.log10(self.price)) - 5))
         if self.price_step >= self.price:
             raise ValueError(f"price_step {self.price_step} must be below the price {self.price}")
         return self
@@ -188,7 +217,7 @@ class Asset(BaseModel):
 class Future(BaseModel):
     """A dated (delivery) future on an asset: ``F = S × (1 + basis × days_to_expiry / 365)``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     asset: str
     """Name of a scenario asset."""
@@ -202,9 +231,9 @@ class Future(BaseModel):
     def _asset(cls, value: str) -> str:
         return value.strip().upper()
 
-    @field_validator("expiry")
+    @field_validator("expiry", mode="before")
     @classmethod
-    def _expiry(cls, value: date | str) -> date | str:
+    def _expiry(cls, value: Any) -> Any:
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, str):
@@ -240,7 +269,7 @@ class Future(BaseModel):
 class Correlation(BaseModel):
     """Pairwise correlation of the assets' log returns."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     default: Annotated[float, Field(gt=-1, lt=1, allow_inf_nan=False)] = 0.0
     """Correlation of every pair not listed in ``pairs``."""
@@ -260,9 +289,11 @@ class Correlation(BaseModel):
 class AccountSpec(BaseModel):
     """The demo account's futures wallet: what it holds at the start, by asset."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    balances: dict[str, NonNegative] = Field(default_factory=lambda: {"USDT": 100_000.0})
+    balances: dict[str, Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: {"USDT": 100_000.0}
+    )
     """Asset → amount. USDT is the margin (single-asset mode); the others are held and listed
     in the balance, never used as margin."""
 
@@ -283,26 +314,26 @@ class AccountSpec(BaseModel):
 class Faults(BaseModel):
     """Faults the server injects; all off by default. Settable at runtime on the server."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    latency_ms: NonNegative = 0.0
-    """Delay added before every REST answer."""
+    latency_ms: Annotated[float, Field(ge=0, le=600_000, allow_inf_nan=False)] = 0.0
+    """Delay added before every REST answer (at most ten minutes)."""
     error_rate: Fraction = 0.0
     """Fraction of REST requests answered 503 with ``{"code": -1001, ...}``."""
-    rate_limit_every: Annotated[int, Field(ge=0)] = 0
+    rate_limit_every: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     """Every Nth REST request gets HTTP 429 with ``Retry-After``; 0 = never."""
     malformed_rate: Fraction = 0.0
     """Fraction of REST bodies cut short (truncated JSON)."""
-    ws_drop_every_s: NonNegative = 0.0
+    ws_drop_every_s: Annotated[float, Field(ge=0, le=86_400, allow_inf_nan=False)] = 0.0
     """Close every websocket connection this often (wall seconds); 0 = never."""
 
 
 class Scenario(BaseModel):
     """A whole scenario: what `SimMarket` plays and `SimServer` serves."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
     """Seed of every random draw (price walks, funding wander, faults)."""
     clock: Clock = Field(default_factory=Clock)
     """Start and speed of the simulated clock."""
