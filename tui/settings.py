@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tui.core.limits import MAX_LEVERAGE, MAX_USD, MAX_WINDOW_DAYS
 
 APP_NAME = "porting-alpha"
 
@@ -44,7 +46,7 @@ class Settings(BaseModel):
     same but costs ≈ 0.1 s of import on the path to the first frame.)
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     venue: str = "binanceusdm"
     """ccxt id of the live venue (binanceusdm, bybit, okx)."""
@@ -52,24 +54,38 @@ class Settings(BaseModel):
     """Directory of the state store."""
     theme: str = "porting-dark"
     """Theme name (one of the themes in the top-level ``themes/``)."""
-    leverage: float = 3.0
+    leverage: float = Field(3.0, ge=1, le=MAX_LEVERAGE)
     """Default leverage for a new tilt."""
-    window_days: float = 30.0
+    window_days: float = Field(30.0, gt=0, le=MAX_WINDOW_DAYS)
     """Default tactical window for a new tilt."""
     instrument: str = "auto"
     """Default instrument choice: auto, perp or future."""
-    max_leverage_fallback: float = 20.0
+    max_leverage_fallback: float = Field(20.0, ge=1, le=MAX_LEVERAGE)
     """Leverage cap used when the venue does not report a market's maximum."""
-    poll_seconds: float = 2.0
-    """REST poll period of the feeds."""
-    slippage_bps: float = 0.0
-    """Extra slippage the paper executor adds beyond the bid/ask."""
-    max_order_usd: float = 250_000.0
+    poll_seconds: float = Field(2.0, ge=0.1, le=3600)
+    """REST poll period of the feeds (0.1 s to an hour: faster only earns rate limits)."""
+    slippage_bps: float = Field(0.0, ge=0, le=1000)
+    """Extra slippage the paper executor adds beyond the bid/ask (at most 10 %)."""
+    max_order_usd: float = Field(250_000.0, gt=0, le=MAX_USD)
     """No single order above this notional (a pre-trade check at confirmation)."""
-    max_tilt_usd: float = 1_000_000.0
+    max_tilt_usd: float = Field(1_000_000.0, gt=0, le=MAX_USD)
     """No tilt's gross notional above this (a pre-trade check at confirmation)."""
     watchlist: list[str] = Field(default_factory=list)
     """Assets whose feeds run besides the portfolio's and the tilt's (e.g. ``["SOL", "BNB"]``)."""
+
+    @field_validator("leverage", "max_leverage_fallback")
+    @classmethod
+    def _whole(cls, value: float) -> float:
+        if value != int(value):
+            raise ValueError(f"must be a whole number (venues take 1, 2, 3 …), got {value:g}")
+        return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("an empty path is not a directory")
+        return value
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +118,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
                 raise SettingsError(f"{ENV_PREFIX}WATCHLIST: {raw!r} is not a list") from None
         else:
             data[name] = raw
+    from_env = {name for name in Settings.model_fields if ENV_PREFIX + name.upper() in environ}
     try:
         return Settings.model_validate(data)
     except ValueError as err:
@@ -110,6 +127,13 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         if isinstance(err, ValidationError):
             from tui.core.errors import describe_validation_error
 
+            first = err.errors()[0].get("loc", ("",))[0]
+            if first in from_env:
+                # Name the variable the trader set, not the field behind it.
+                variable = ENV_PREFIX + str(first).upper()
+                raise SettingsError(
+                    describe_validation_error(err, "").replace(str(first), variable, 1)
+                ) from None
             raise SettingsError(describe_validation_error(err, f"settings ({path})")) from None
         raise
 
