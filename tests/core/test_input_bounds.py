@@ -77,3 +77,10 @@ def test_leverage_bound():
     assert check_leverage(1000) == 1000
     with pytest.raises(ValueError, match="more than any venue offers"):
         check_leverage(1001)
+
+
+def test_a_non_number_under_a_bad_name_is_still_one_line():
+    # Found by tests/reliability: the type check echoed the raw name, newline included.
+    with pytest.raises(InputError) as err:
+        parse_portfolio('[holdings]\n"B\\nTC" = "7"\n', "p.toml")
+    assert "\n" not in str(err.value) and "is not a number" in str(err.value)

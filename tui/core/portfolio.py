@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tui.core.errors import InputError, describe_validation_error
-from tui.core.limits import MAX_TARGET_PCT, check_asset_name
+from tui.core.limits import ASSET_NAME, MAX_TARGET_PCT, check_asset_name
 from tui.core.models import STABLECOINS, MarketSpec, Portfolio, Quote
 
 
@@ -45,7 +45,11 @@ def parse_portfolio(text: str, source: str = "portfolio") -> Portfolio:
         for asset, value in table.items():
             # TOML booleans are ints to pydantic; a quantity of `true` is a mistake, say so.
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InputError(f"{source}: {section}.{asset}: {value!r} is not a number")
+                # The name is not checked yet: never echo a newline or a page of text.
+                code = asset.strip().upper()
+                label = code if ASSET_NAME.fullmatch(code) else repr(asset[:24])
+                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+                raise InputError(f"{source}: {section}.{label}: {shown} is not a number")
     try:
         return Portfolio(holdings=data["holdings"], strategic=data.get("strategic", {}))
     except ValidationError as err:
