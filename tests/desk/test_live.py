@@ -169,3 +169,31 @@ async def test_a_rejection_for_margin_is_booked_and_nothing_is_held(venue, tmp_p
         assert outcome.filled == 0 and "-2019" in outcome.rejected[0]
         assert store.read("orders").to_dicts()[0]["status"] == "rejected"
         assert await desk.executor.positions() == {} and desk.open_tilt is None
+
+
+async def test_live_funding_paid_is_what_the_venue_settled(tmp_path):
+    """Hold a live tilt through a settlement: the ledger books the venue's own funding fee."""
+    wall = FakeWall()
+    # One wall second is one simulated hour: 9 s later the 08:00 settlement has passed.
+    async with SimServer(frozen_scenario(speed=3600.0), wall_clock=wall) as sim:
+        exchange = create_exchange("binanceusdm", sim_url=sim.url, credentials=CREDENTIALS)
+        exchange.enableRateLimit = False
+        try:
+            with Store.open(tmp_path) as store:
+                desk = await live_desk(store, exchange, HandClock())
+                buy = OrderIntent(client_order_id="pa-L1-o0", tilt_id="L1", asset="BTC",
+                                  symbol="BTC/USDT:USDT", side="buy", amount="0.3",
+                                  price=50_000)  # fmt: skip
+                assert (await desk.confirm(Proposal("L1", "open", 0, [buy], "long"))).filled == 1
+                assert await desk.sync_funding() == []  # nothing settled yet
+                wall.advance(9.0)
+                paid = await desk.sync_funding()
+                # Long 0.3 BTC at the 08:00 settlement, rate 0.0001 on a 50,000 mark: −1.50,
+                # exactly what the simulated venue took from the wallet.
+                assert [p["amount_usd"] for p in paid] == [pytest.approx(-1.5)]
+                assert paid[0]["source"] == "venue" and paid[0]["quantity"] == pytest.approx(0.3)
+                assert sim.account.funding == pytest.approx(-1.5)
+                assert desk.open_tilt.realized().funding == pytest.approx(-1.5)
+                assert await desk.sync_funding() == []  # booked once
+        finally:
+            await exchange.close()

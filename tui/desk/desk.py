@@ -447,6 +447,10 @@ class Desk:
         venue's funding clerk). Returns the payments written."""
         return self.funding.settle(now or self.clock())
 
+    async def sync_funding(self) -> list[dict[str, Any]]:
+        """Live: book the funding the venue settled since the last one booked."""
+        return await self.funding.sync_from_venue()
+
     async def restore(self) -> list[str]:
         """Reload what is open from the store, resolve orders of unknown fate by asking the
         executor, and list every difference between the books and the executor."""

@@ -17,6 +17,7 @@ from tui.core.carry import DEFAULT_FUNDING_INTERVAL_HOURS, settlements_in_window
 from tui.core.ledger import EPSILON
 from tui.core.models import Quote
 from tui.desk import records
+from tui.desk.tilt import Tilt
 from tui.store.store import audit_row
 
 if TYPE_CHECKING:
@@ -72,6 +73,45 @@ class FundingClerk:
                 return float(row["rate"]), float(row["mark"]), "recorded"
         return None
 
+    async def sync_from_venue(self) -> list[dict[str, Any]]:
+        """Live: book the funding the venue says it settled on each held perpetual since the
+        last one booked (its own amounts, on the position then held); returns the rows."""
+        desk = self.desk
+        history = getattr(desk.executor, "funding_history", None)
+        if history is None:
+            return []
+        payments: list[dict[str, Any]] = []
+        touched = []
+        for tilt in list(desk.tilts.values()):
+            if not tilt.live:
+                continue
+            before = len(payments)
+            for symbol, book in tilt.books.items():
+                market = desk.markets.get(symbol)
+                start = tilt.settled.get(symbol) or book.opened_at()
+                if market is None or market.instrument != "perp" or start is None:
+                    continue
+                for moment, amount in await history(symbol, start):
+                    if moment <= start or abs(book.quantity_at(moment)) <= EPSILON:
+                        continue  # booked already, or flat then: not this tilt's
+                    book.add_funding(amount)
+                    tilt.settled[symbol] = moment
+                    payments.append(
+                        {
+                            "ts": moment,
+                            "tilt_id": tilt.tilt_id,
+                            "venue": desk.venue,
+                            "symbol": symbol,
+                            "amount_usd": amount,
+                            "quantity": book.quantity_at(moment),
+                            "source": "venue",
+                        }
+                    )
+            if len(payments) > before:
+                touched.append(tilt)
+        self._book(payments, touched)
+        return payments
+
     def settle(self, now: datetime) -> list[dict[str, Any]]:
         """Book every settlement passed since the last one; returns the payment rows."""
         if not self.enabled:
@@ -123,8 +163,14 @@ class FundingClerk:
                     )
             if len(payments) > before:
                 touched.append(tilt)
+        self._book(payments, touched)
+        return payments
+
+    def _book(self, payments: list[dict[str, Any]], touched: list[Tilt]) -> None:
+        """Record payments, the tilts' rows and one audit line as one journal record."""
         if not payments:
-            return []
+            return
+        desk = self.desk
         stamp = desk.stamp()
         total = sum(p["amount_usd"] for p in payments)
         desk.store.record(
@@ -141,4 +187,3 @@ class FundingClerk:
                 ],
             }
         )
-        return payments

@@ -113,6 +113,15 @@ class LiveExecutor:
         balance = await self.exchange.fetch_balance()
         return float((balance.get("free") or {}).get("USDT") or 0.0)
 
+    async def funding_history(self, symbol: str, since: datetime) -> list[tuple[datetime, float]]:
+        """Funding the venue settled on ``symbol`` at or after ``since``: (time, USD to us)."""
+        rows = await self.exchange.fetch_funding_history(symbol, int(since.timestamp() * 1000))
+        return [
+            (datetime.fromtimestamp(r["timestamp"] / 1000, UTC), float(r["amount"]))
+            for r in rows
+            if r.get("timestamp") is not None and r.get("amount") is not None
+        ]
+
     async def cancel_all(self, symbols: list[str]) -> int:
         """Cancel every open order of ``symbols``; returns how many were canceled."""
         count = 0

@@ -74,6 +74,16 @@ class Order:
     time_in_force: str = "GTC"
 
 
+@dataclass(frozen=True)
+class Income:
+    """One row of the income history: a funding fee paid (−) or received (+)."""
+
+    symbol: str
+    kind: str
+    amount: float
+    time_ms: int
+
+
 @dataclass
 class Account:
     """The one account behind the demo API key."""
@@ -93,6 +103,8 @@ class Account:
     fees: float = 0.0
     funding: float = 0.0
     """Funding received (+) or paid (−) so far, USDT."""
+    income: list[Income] = field(default_factory=list)
+    """Income history (funding fees per settlement), as ``fapi/v1/income`` lists it."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(4_000_000_001))
     _funded_ms: int = -1
 
@@ -191,6 +203,7 @@ class Account:
                 flow = -pos.amount * mark * self.market.funding_rate_at(asset, t)
                 self.wallet += flow
                 self.funding += flow
+                self.income.append(Income(pos.symbol, "FUNDING_FEE", flow, t))
                 if self.isolated(pos.symbol):
                     pos.isolated_wallet += flow  # Binance settles it in the isolated margin
         self._funded_ms = now

@@ -353,6 +353,34 @@ def account_info(account: Account, params: Params) -> Any:
     }
 
 
+def income(account: Account, params: Params) -> Any:
+    """``GET fapi/v1/income``: funding fees, oldest first, filtered as Binance filters."""
+    account.catch_up()
+    symbol = params.get("symbol")
+    kind = params.get("incomeType")
+    start = _float(params, "startTime", required=False)
+    end = _float(params, "endTime", required=False)
+    limit = int(_float(params, "limit", required=False) or 100)
+    rows = [
+        {
+            "symbol": row.symbol,
+            "incomeType": row.kind,
+            "income": fmt(row.amount, 8),
+            "asset": "USDT",
+            "info": row.kind,
+            "time": row.time_ms,
+            "tranId": 9_000_000_000 + n,
+            "tradeId": "",
+        }
+        for n, row in enumerate(account.income)
+        if (not symbol or row.symbol == symbol)
+        and (not kind or row.kind == kind)
+        and (start is None or row.time_ms >= start)
+        and (end is None or row.time_ms <= end)
+    ]
+    return rows[:limit]
+
+
 def balance(account: Account, params: Params) -> Any:
     """``GET fapi/v2|v3/balance``: one row per asset held."""
     return [
@@ -384,6 +412,7 @@ PRIVATE_ROUTES: dict[tuple[str, str], PrivateHandler] = {
     ("GET", "fapi/v3/positionRisk"): position_risk_v3,
     ("GET", "fapi/v2/account"): account_info,
     ("GET", "fapi/v3/account"): account_info,
+    ("GET", "fapi/v1/income"): income,
     ("GET", "fapi/v2/balance"): balance,
     ("GET", "fapi/v3/balance"): balance,
 }

@@ -82,6 +82,7 @@ class MainScreen(Screen[None]):
         self._plan_timer: Timer | None = None
         self._last_plan_at = 0.0
         self._charts_at = 0.0
+        self._funding_asked_minute = -1
 
     @property
     def pa(self) -> AppHost:
@@ -215,8 +216,15 @@ class MainScreen(Screen[None]):
         desk = self.desk
         if desk is not None and desk.open_tilt is not None:
             self.view.dirty_active = True
-            if desk.settle_funding(now):
-                self.view.dirty_holdings = True
+            if desk.mode == "paper":
+                if desk.settle_funding(now):
+                    self.view.dirty_holdings = True
+            elif now.minute != self._funding_asked_minute:
+                # Live: the venue settles; ask what it booked once a minute.
+                self._funding_asked_minute = now.minute
+                self.run_worker(
+                    desk.sync_funding(), group="funding", exclusive=True, exit_on_error=False
+                )
         self.pa.maybe_flush()
 
     def refresh_dirty(self) -> None:
