@@ -95,3 +95,38 @@ async def test_a_stop_hit_proposes_the_unwind_which_waits_for_confirmation(make_
     assert outcome.filled == 1 and desk.open_tilt is None
     [row] = desk.store.read("tilts").to_dicts()
     assert row["status"] == "closed" and row["close_reason"] == "stop hit"
+
+
+async def test_a_partial_fill_is_flagged_and_the_rest_proposed(make_desk, clock):
+    from tui.core.orders import Execution
+
+    desk = make_desk()
+    paper = desk.executor
+    real_submit = paper.submit
+
+    async def half_of_the_first(intent, quote):  # the venue fills 0.15 of 0.3, then stops
+        done = await real_submit(intent, quote)
+        if intent.symbol == "BTC/USDT:USDT" and intent.client_order_id.endswith("o0"):
+            return Execution(**{**done.model_dump(), "status": "partial", "filled": 0.15,
+                                "fee_usd": done.fee_usd / 2})  # fmt: skip
+        return done
+
+    paper.submit = half_of_the_first
+    from .test_life import open_worked_tilt
+
+    await open_worked_tilt(desk)
+    tilt = desk.open_tilt
+    assert tilt.books["BTC/USDT:USDT"].quantity == pytest.approx(0.15)
+    # 0.15 BTC unfilled at the 50,000 mark: +$7,500 of the long missing.
+    assert tilt.note.startswith(
+        "unbalanced: BTC/USDT:USDT 0.15 of 0.3 unfilled (residual +7,500 USD)"
+    )
+    rest = desk.propose_completion()
+    assert rest is not None and rest.blocked == ""
+    assert [(i.symbol, i.side, i.amount) for i in rest.intents] == [
+        ("BTC/USDT:USDT", "buy", "0.15")
+    ]
+    assert rest.intents[0].client_order_id == "pa-T1-o1.0"  # a new id, never the old one
+    assert (await desk.confirm(rest)).filled == 1
+    assert tilt.books["BTC/USDT:USDT"].quantity == pytest.approx(0.3)
+    assert tilt.note == "every leg filled" and desk.propose_completion() is None

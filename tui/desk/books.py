@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tui.core.ledger import Book, LedgerFill
+from tui.core.ledger import EPSILON, Book, LedgerFill
 from tui.core.orders import Execution, OrderIntent
 from tui.desk import records
-from tui.desk.tilt import Tilt
+from tui.desk.tilt import FINAL_ORDER_STATUSES, Tilt
 from tui.store.store import audit_row
 
 if TYPE_CHECKING:
@@ -84,9 +84,17 @@ def settle_status(desk: DeskState, tilt: Tilt, purpose: str) -> None:
     elif not tilt.books:
         tilt.status, tilt.note = "failed", "no order filled; nothing is held"
     else:
-        missing = [i for i in _orders_of(desk, tilt) if i["status"] not in ("filled", "partial")]
+        missing = unfilled(desk, tilt)
         if missing:
-            tilt.note = "unbalanced: no fill for " + ", ".join(m["symbol"] for m in missing)
+            parts = []
+            for order, left in missing:
+                quote = desk.quotes.get(order["symbol"])
+                price = (quote.price if quote is not None else None) or order.get("price") or 0.0
+                sign = 1.0 if order["side"] == "buy" else -1.0
+                delta = sign * left * desk.contract_size(order["symbol"]) * price
+                parts.append(f"{order['symbol']} {left:g} of {order['amount']:g} unfilled "
+                             f"(residual {delta:+,.0f} USD)")  # fmt: skip
+            tilt.note = "unbalanced: " + "; ".join(parts) + " — complete or unwind"
         else:
             tilt.note = "every leg filled"
     rows: dict[str, list[dict[str, Any]]] = {"tilts": [records.tilt_row(tilt, now)]}
@@ -106,6 +114,23 @@ def settle_status(desk: DeskState, tilt: Tilt, purpose: str) -> None:
         ]
     desk.store.record(rows)
     save_positions(desk)
+
+
+def unfilled(desk: DeskState, tilt: Tilt) -> list[tuple[dict[str, Any], float]]:
+    """Orders of the tilt's latest batch that ended without filling whole, with the
+    contracts left (a rejection, a failure, a partial fill)."""
+    orders = _orders_of(desk, tilt)
+    if not orders:
+        return []
+    latest = max(o["created_at"] for o in orders if o.get("created_at") is not None)
+    out = []
+    for order in orders:
+        if order.get("created_at") != latest or order["status"] not in FINAL_ORDER_STATUSES:
+            continue
+        left = float(order["amount"] or 0.0) - float(order["filled"] or 0.0)
+        if left > EPSILON:
+            out.append((order, left))
+    return out
 
 
 def _orders_of(desk: DeskState, tilt: Tilt) -> list[dict[str, Any]]:

@@ -223,6 +223,13 @@ class Desk:
 
         return roll_proposal(self, symbol)
 
+    def propose_completion(self) -> Proposal | None:
+        """The orders that complete an unbalanced open tilt (what its last batch left
+        unfilled), for review; `propose_unwind` is the other way out."""
+        from tui.desk.exits import completion_proposal
+
+        return completion_proposal(self)
+
     def back_out(self, proposal: Proposal) -> None:
         """The user backed out of the review: nothing is sent."""
         if proposal.state != "pending":

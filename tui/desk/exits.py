@@ -75,3 +75,36 @@ def roll_proposal(desk: DeskState, symbol: str) -> Proposal | None:
         }
     )
     return proposal
+
+
+def completion_proposal(desk: DeskState) -> Proposal | None:
+    """The orders that complete an unbalanced open tilt: what its last batch left unfilled,
+    with new client ids (``None``: nothing to complete)."""
+    from tui.desk.books import unfilled
+
+    tilt = desk.open_tilt
+    missing = unfilled(desk, tilt) if tilt is not None else []
+    if tilt is None or not missing:
+        return None
+    intents = []
+    for index, (order, left) in enumerate(missing):
+        market = desk.markets.get(order["symbol"])
+        if market is None:
+            continue
+        quote = desk.quotes.get(order["symbol"])
+        intents.append(
+            OrderIntent(
+                client_order_id=client_order_id(tilt.tilt_id, index, "open", tilt.batches),
+                tilt_id=tilt.tilt_id,
+                asset=market.base,
+                symbol=order["symbol"],
+                side=order["side"],
+                amount=amount_to_precision(market, left),
+                price=quote.price if quote is not None else None,
+            )
+        )
+    summary = f"Complete tilt {tilt.tilt_id}: the unfilled rest of its last orders"
+    blocked = desk.refusal(intents, tilt) if intents else "no market to complete on"
+    proposal = Proposal(tilt.tilt_id, "adjust", tilt.batches, intents, summary, [], blocked)
+    desk.store.record({"audit": [records.proposal_audit(proposal, desk.stamp())]})
+    return proposal
