@@ -28,6 +28,9 @@ ACTIONS: tuple[ActionEntry, ...] = (
     ),
     ActionEntry("Unwind open tilt", "Propose the orders that unwind the open tilt (u)", "unwind"),
     ActionEntry("Roll expiring future", "Propose rolling the open tilt's dated future (r)", "roll"),
+    ActionEntry(
+        "Complete unbalanced tilt", "Propose the rest of orders that filled short", "complete"
+    ),
     ActionEntry("Kill switch", "Halt every new order; again to lift (k)", "kill_switch"),
     ActionEntry("Cancel all open orders", "Cancel every resting order at the venue", "cancel_all"),
     ActionEntry(

@@ -406,6 +406,10 @@ class MainScreen(Screen[None]):
         """Propose rolling the open tilt's expiring dated future into the perpetual."""
         trading_actions.review_roll(self)
 
+    def action_complete(self) -> None:
+        """Propose the rest of an unbalanced tilt's orders (new client ids)."""
+        trading_actions.review_completion(self)
+
     def action_kill_switch(self) -> None:
         """Halt every new order at once; lifting it asks first."""
         trading_actions.toggle_halt(self)

@@ -85,6 +85,16 @@ def review_roll(screen: ScreenHost) -> None:
         review(screen, proposal)
 
 
+def review_completion(screen: ScreenHost) -> None:
+    """Propose the orders that complete an unbalanced open tilt, for review."""
+    desk = screen.desk
+    proposal = desk.propose_completion() if desk is not None else None
+    if proposal is None:
+        screen.notify("The open tilt is not unbalanced: nothing to complete.", severity="warning")
+        return
+    review(screen, proposal)
+
+
 def toggle_halt(screen: ScreenHost) -> None:
     """``k``: halt at once; lift only after a yes."""
     from tui.app.modals.ask import AskYesNo
@@ -161,8 +171,16 @@ def orders_done(screen: ScreenHost, outcome: Outcome) -> None:
     screen.notify(
         outcome.message, title="Orders", severity="warning" if trouble else "information", timeout=8
     )
-    if screen.desk is not None and screen.desk.open_tilt is None:
+    tilt = screen.desk.open_tilt if screen.desk is not None else None
+    if tilt is None:
         screen.view.alerted.clear()
+    elif tilt.note.startswith("unbalanced"):
+        screen.notify(
+            f"{tilt.note}. Palette: 'Complete unbalanced tilt', or u to unwind.",
+            title="Unbalanced",
+            severity="warning",
+            timeout=15,
+        )
     screen.plan_now()
     screen.render_all()
 
