@@ -129,9 +129,9 @@ async def test_a_timeout_is_resolved_by_client_id_never_resent(venue, tmp_path, 
         if reached:  # exactly one order at the venue, found by its id and booked
             assert len(venue_orders) == 1 and outcome.filled == 1
             assert row["status"] == "filled"
-        else:  # the venue never got it: marked unknown, not resent; a retry needs a new id
-            assert venue_orders == [] and outcome.unknown == ["BTC/USDT:USDT"]
-            assert row["status"] == "unknown"
+        else:  # the venue never got it: marked failed, not resent; a retry needs a new id
+            assert venue_orders == [] and "never reached the venue" in outcome.rejected[0]
+            assert row["status"] == "failed"
 
 
 async def test_restart_compares_the_books_with_the_venue(venue, tmp_path):

@@ -360,6 +360,15 @@ class Desk:
             found = await self.executor.query(intent.client_order_id, intent.symbol)
         except Exception as exc:
             found, error = None, f"{error}; lookup failed: {exc}"
+        else:
+            if found is None:
+                # The venue answered that it never got the order: failed, not resent. A retry
+                # is a new proposal with new client ids.
+                return Execution(
+                    client_order_id=intent.client_order_id,
+                    status="failed",
+                    reason=f"never reached the venue ({error}); not resent",
+                )
         if found is not None:
             return found
         now = self.stamp()

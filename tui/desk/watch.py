@@ -47,6 +47,8 @@ class LegWatch:
     """``|liquidation − mark| / mark``."""
     liquidation_estimate: bool = False
     """Computed with the fallback brackets (the venue gave none)."""
+    basis_usd: float = 0.0
+    """The part of ``pnl_usd`` from the contract moving beyond its index (dated futures)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ def watch_tilt(
                 symbol in stale,
                 abs(book.quantity) * book.entry_price / max(leverage, 1.0),
                 *liq,
+                # Shown for dated futures (the basis converging); a perp's premium stays in P&L.
+                made.basis if market is not None and market.instrument == "future" else 0.0,
             )
         )
         if market is not None and market.expiry is not None:

@@ -115,9 +115,11 @@ class ActiveTiltPanel(Vertical):
                     f"  liq. {approx}{fmt.price(leg.liquidation_price)}"
                     f" ({fmt.pct(leg.liquidation_distance, decimals=1)} away)"
                 )
+            # A dated future's P&L splits into price and basis (the basis converging).
+            basis = f" (basis {_money(leg.basis_usd)})" if abs(leg.basis_usd) >= 0.005 else ""
             lines.append(
                 f"{escape(leg.symbol)} {leg.side} {fmt.qty(abs(leg.quantity))} "
-                f"@ {fmt.price(leg.entry)} → {mark}  {_money(leg.pnl_usd)}"
+                f"@ {fmt.price(leg.entry)} → {mark}  {_money(leg.pnl_usd)}{basis}"
                 f"  funding {_money(leg.funding_usd)}  margin {fmt.usd(leg.margin_usd)}{liq}"
             )
         self.query_one("#legs", Static).update("\n".join(lines))
