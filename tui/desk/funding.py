@@ -9,13 +9,13 @@ recorded in the store's ``funding`` series; failing both, the latest rate, marke
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tui.core.carry import DEFAULT_FUNDING_INTERVAL_HOURS, settlements_in_window
-from tui.core.ledger import EPSILON
-from tui.core.models import Quote
+from tui.core.ledger import EPSILON, Book
+from tui.core.models import MarketSpec, Quote
 from tui.desk import records
 from tui.desk.tilt import Tilt
 from tui.store.store import audit_row
@@ -73,97 +73,79 @@ class FundingClerk:
                 return float(row["rate"]), float(row["mark"]), "recorded"
         return None
 
+    def _held_perps(self) -> Iterator[tuple[Tilt, str, Book, MarketSpec, datetime]]:
+        """(tilt, symbol, book, market, last settlement booked or first fill) of every
+        perpetual an open tilt has traded: where funding can be owed."""
+        for tilt in list(self.desk.tilts.values()):
+            if not tilt.live:
+                continue
+            for symbol, book in tilt.books.items():
+                market = self.desk.markets.get(symbol)
+                start = tilt.settled.get(symbol) or book.opened_at()
+                if market is not None and market.instrument == "perp" and start is not None:
+                    yield tilt, symbol, book, market, start
+
+    def _pay(
+        self, tilt: Tilt, symbol: str, book: Book, moment: datetime, amount: float, **row: Any
+    ) -> dict[str, Any]:
+        """Book one settlement into the tilt's book; the payment row to record."""
+        book.add_funding(amount)
+        tilt.settled[symbol] = moment
+        return {
+            "ts": moment,
+            "tilt_id": tilt.tilt_id,
+            "venue": self.desk.venue,
+            "symbol": symbol,
+            "amount_usd": amount,
+            "quantity": book.quantity_at(moment),
+            **row,
+        }
+
     async def sync_from_venue(self) -> list[dict[str, Any]]:
         """Live: book the funding the venue says it settled on each held perpetual since the
         last one booked (its own amounts, on the position then held); returns the rows."""
-        desk = self.desk
-        history = getattr(desk.executor, "funding_history", None)
+        history = getattr(self.desk.executor, "funding_history", None)
         if history is None:
             return []
         payments: list[dict[str, Any]] = []
-        touched = []
-        for tilt in list(desk.tilts.values()):
-            if not tilt.live:
-                continue
-            before = len(payments)
-            for symbol, book in tilt.books.items():
-                market = desk.markets.get(symbol)
-                start = tilt.settled.get(symbol) or book.opened_at()
-                if market is None or market.instrument != "perp" or start is None:
-                    continue
-                for moment, amount in await history(symbol, start):
-                    if moment <= start or abs(book.quantity_at(moment)) <= EPSILON:
-                        continue  # booked already, or flat then: not this tilt's
-                    book.add_funding(amount)
-                    tilt.settled[symbol] = moment
-                    payments.append(
-                        {
-                            "ts": moment,
-                            "tilt_id": tilt.tilt_id,
-                            "venue": desk.venue,
-                            "symbol": symbol,
-                            "amount_usd": amount,
-                            "quantity": book.quantity_at(moment),
-                            "source": "venue",
-                        }
-                    )
-            if len(payments) > before:
-                touched.append(tilt)
-        self._book(payments, touched)
+        touched: dict[str, Tilt] = {}
+        for tilt, symbol, book, _market, start in self._held_perps():
+            for moment, amount in await history(symbol, start):
+                if moment <= start or abs(book.quantity_at(moment)) <= EPSILON:
+                    continue  # booked already, or flat then: not this tilt's
+                payments.append(self._pay(tilt, symbol, book, moment, amount, source="venue"))
+                touched[tilt.tilt_id] = tilt
+        self._book(payments, list(touched.values()))
         return payments
 
     def settle(self, now: datetime) -> list[dict[str, Any]]:
         """Book every settlement passed since the last one; returns the payment rows."""
         if not self.enabled:
             return []
-        desk = self.desk
         payments: list[dict[str, Any]] = []
-        touched = []
-        for tilt in list(desk.tilts.values()):
-            if not tilt.live:
-                continue
-            before = len(payments)
-            for symbol, book in tilt.books.items():
-                market = desk.markets.get(symbol)
-                if market is None or market.instrument != "perp":
+        touched: dict[str, Tilt] = {}
+        for tilt, symbol, book, market, start in self._held_perps():
+            quote = self.desk.quotes.get(symbol)
+            interval = (
+                (quote.funding_interval_hours if quote is not None else None)
+                or market.funding_interval_hours
+                or DEFAULT_FUNDING_INTERVAL_HOURS
+            )
+            for moment in settlements_in_window(start, now, interval):
+                held = book.quantity_at(moment)
+                if abs(held) <= EPSILON:
+                    tilt.settled[symbol] = moment  # flat then: nothing owed
                     continue
-                start = tilt.settled.get(symbol) or book.opened_at()
-                if start is None:
-                    continue
-                quote = desk.quotes.get(symbol)
-                interval = (
-                    (quote.funding_interval_hours if quote is not None else None)
-                    or market.funding_interval_hours
-                    or DEFAULT_FUNDING_INTERVAL_HOURS
-                )
-                for moment in settlements_in_window(start, now, interval):
-                    held = book.quantity_at(moment)
-                    if abs(held) <= EPSILON:
-                        tilt.settled[symbol] = moment
-                        continue
-                    found = self.rate_at(symbol, moment)
-                    if found is None:
-                        break  # no rate yet: settle when one arrives
-                    rate, mark, source = found
-                    amount = -held * mark * rate
-                    book.add_funding(amount)
-                    tilt.settled[symbol] = moment
-                    payments.append(
-                        {
-                            "ts": moment,
-                            "tilt_id": tilt.tilt_id,
-                            "venue": desk.venue,
-                            "symbol": symbol,
-                            "amount_usd": amount,
-                            "quantity": held,
-                            "rate": rate,
-                            "mark": mark,
-                            "source": source,
-                        }
-                    )
-            if len(payments) > before:
-                touched.append(tilt)
-        self._book(payments, touched)
+                found = self.rate_at(symbol, moment)
+                if found is None:
+                    break  # no rate yet: settle when one arrives
+                rate, mark, source = found
+                payments.append(
+                    self._pay(tilt, symbol, book, moment, -held * mark * rate,
+                              rate=rate, mark=mark, source=source)
+                )  # fmt: skip
+                touched[tilt.tilt_id] = tilt
+        self._book(payments, list(touched.values()))
         return payments
 
     def _book(self, payments: list[dict[str, Any]], touched: list[Tilt]) -> None:
