@@ -229,35 +229,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _internal_error(err, args)
 
 
+#: The subcommands, each a module of `tui.commands` with a ``run(args)``; none = the app.
+COMMANDS = ("plan", "sim", "record", "export", "bench", "halt")
+
+
 def _dispatch(args: argparse.Namespace) -> int:
-    """Run the command ``args`` names; returns its exit code."""
-    if args.command == "plan":
-        from tui.commands import plan
+    """Run the command ``args`` names; returns its exit code. Each command's module is
+    imported only when it runs (the app's first frame waits for none of the others)."""
+    import importlib
 
-        return plan.run(args)
-    if args.command == "sim":
-        from tui.commands import sim
-
-        return sim.run(args)
-    if args.command == "record":
-        from tui.commands import record
-
-        return record.run(args)
-    if args.command == "export":
-        from tui.commands import export
-
-        return export.run(args)
-    if args.command == "bench":
-        from tui.commands import bench
-
-        return bench.run(args)
-    if args.command == "halt":
-        from tui.commands import halt
-
-        return halt.run(args)
-    from tui.commands import app
-
-    return app.run(args)
+    name = args.command if args.command in COMMANDS else "app"
+    module = importlib.import_module(f"tui.commands.{name}")
+    return int(module.run(args))
 
 
 def _silence_stdout() -> None:
