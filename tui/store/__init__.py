@@ -10,6 +10,8 @@ from tui.store.errors import (
     StoreClosedError,
     StoreError,
     StoreLockedError,
+    StoreReadOnlyError,
+    StoreWriteError,
     UnknownTableError,
     WrongTableKindError,
 )
@@ -27,6 +29,8 @@ __all__ = [
     "StoreClosedError",
     "StoreError",
     "StoreLockedError",
+    "StoreReadOnlyError",
+    "StoreWriteError",
     "TableSpec",
     "UnknownTableError",
     "WrongTableKindError",

@@ -34,3 +34,23 @@ class StoreLockedError(StoreError):
 
 class StoreClosedError(StoreError):
     """The store was used after ``close()``."""
+
+
+class StoreWriteError(StoreError):
+    """The disk refused a write (full, read-only, an I/O error). The write left nothing
+    half-done: what was written before stays readable, and the message is one line, e.g.
+    ``cannot write the store at DIR: No space left on device``."""
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        self.errno = errno
+        super().__init__(message)
+
+    @classmethod
+    def from_os(cls, directory: object, err: OSError, note: str = "") -> StoreWriteError:
+        """The error for ``err`` raised while writing the store at ``directory``."""
+        reason = err.strerror or str(err) or type(err).__name__
+        return cls(f"cannot write the store at {directory}: {reason}{note}", err.errno)
+
+
+class StoreReadOnlyError(StoreError):
+    """A write to a store opened read-only (a snapshot, e.g. for ``export``)."""

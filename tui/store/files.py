@@ -9,6 +9,7 @@ directory fsynced, so a reader sees either the old state or the new one, never h
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import zlib
@@ -77,13 +78,19 @@ def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
     tmp = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        # A full disk: give back the space of the half-written copy; ``path`` is untouched.
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     if sync_dir:
         fsync_dir(path.parent)
 

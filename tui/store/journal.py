@@ -10,9 +10,9 @@ segments of sequence number ``gen`` and then deleted; one still present at open 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,20 @@ from typing import Any
 from tui.store.files import crc32, fsync_dir, set_aside
 
 Columns = dict[str, list[Any]]
+#: Why a batch does not fit its table (``None`` when it does): see ``rows.check_columns``.
+BatchCheck = Callable[[str, Columns], str | None]
 _sync = getattr(os, "fdatasync", os.fsync)
+
+
+def write_line(fd: int, line: bytes) -> None:
+    """Write ``line`` at the end of the open journal ``fd`` and make it durable (fdatasync).
+
+    The one place a journal line reaches the disk: a full or read-only disk raises
+    ``OSError`` here (tests fake one by replacing this function)."""
+    view = memoryview(line)
+    while view:
+        view = view[os.write(fd, view) :]
+    _sync(fd)
 
 
 def journal_path(directory: Path, gen: int) -> Path:
@@ -76,23 +89,32 @@ class JournalWriter:
         self.rows = 0
         """Rows written to this generation (the compaction trigger counts them)."""
         self._fd: int | None = None
+        self.torn = False
+        """A failed write could not be cut off: the journal may end in a partial line."""
 
     def write(self, line: bytes, rows: int) -> None:
-        """Append ``line`` and make it durable (fdatasync) before returning."""
+        """Append ``line`` and make it durable (fdatasync) before returning.
+
+        On ``OSError`` (disk full, read-only, I/O error) the partial line is cut off so the
+        journal stays whole, and the error is raised; ``torn`` says the cut failed too."""
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            fsync_dir(self.directory)  # the new file's name must survive a crash too
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                fsync_dir(self.directory)  # the new file's name must survive a crash too
+            except BaseException:
+                os.close(fd)
+                raise
+            self._fd = fd
         start = os.lseek(self._fd, 0, os.SEEK_END)
         try:
-            view = memoryview(line)
-            while view:
-                view = view[os.write(self._fd, view) :]
-            _sync(self._fd)
+            write_line(self._fd, line)
         except OSError:
             # Disk full or I/O error: cut the partial line off, so the next write does not
             # leave a corrupt line in the middle of the journal.
-            with contextlib.suppress(OSError):
+            try:
                 os.ftruncate(self._fd, start)
+            except OSError:
+                self.torn = True
             raise
         self.rows += rows
 
@@ -122,33 +144,53 @@ class Replay:
     batches: list[tuple[str, Columns]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     damaged: bool = False
-    """A line in the middle was corrupt: keep the file aside as evidence, never delete it."""
+    """A line in the middle was corrupt or did not fit its table: keep the file aside as
+    evidence (its good lines are used), never delete it."""
+
+    def by_table(self) -> dict[str, list[Columns]]:
+        """The batches grouped by table, in journal order."""
+        out: dict[str, list[Columns]] = {}
+        for table, cols in self.batches:
+            out.setdefault(table, []).append(cols)
+        return out
 
 
-def replay(path: Path, gen: int) -> Replay:
+def replay(path: Path, gen: int, check: BatchCheck | None = None, *, live: bool = False) -> Replay:
     """Read a journal file, tolerating a torn last line (dropped with a message only when it
-    is incomplete) and reporting any corrupt line in the middle."""
+    is incomplete) and reporting any corrupt line in the middle.
+
+    ``check`` tells why a batch does not fit its table: such a line is kept out whole (a
+    record's batches never come apart) and named. ``live``: the file may be being appended
+    to by its writer right now (a read-only snapshot), so an incomplete last line is just
+    the write in progress and is not reported."""
     out = Replay(gen)
     data = path.read_bytes()
     lines = data.split(b"\n")
     tail = lines.pop()  # b"" when the file ends with a newline
-    for number, line in enumerate(lines, 1):
-        if not line:
-            continue
+    numbered = [(n, line, False) for n, line in enumerate(lines, 1) if line]
+    if tail:
+        numbered.append((len(lines) + 1, tail, True))
+    for number, line, last in numbered:
         decoded = _decode(line)
         if decoded is None:
+            if not last:
+                out.damaged = True
+                out.problems.append(f"journal {path}: line {number} is corrupt and was skipped")
+            elif not live:
+                out.problems.append(
+                    f"journal {path}: dropped a torn last line ({len(line)} bytes, an "
+                    "interrupted write)"
+                )
+            continue
+        reasons = [r for table, cols in decoded if check and (r := check(table, cols))]
+        if reasons:
             out.damaged = True
-            out.problems.append(f"journal {path}: line {number} is corrupt and was skipped")
-        else:
-            out.batches.extend(decoded)
-    if tail:
-        decoded = _decode(tail)
-        if decoded is None:
             out.problems.append(
-                f"journal {path}: dropped a torn last line ({len(tail)} bytes, an interrupted write)"
+                f"journal {path}: line {number} does not fit its table ({reasons[0]}) and "
+                "was skipped"
             )
-        else:
-            out.batches.extend(decoded)  # complete, only its newline was lost
+            continue
+        out.batches.extend(decoded)  # the last one: complete, only its newline was lost
     return out
 
 
@@ -156,7 +198,7 @@ def retire(path: Path, rep: Replay) -> str | None:
     """Remove a replayed journal (or set it aside if damaged); the message, if any."""
     if rep.damaged:
         aside = set_aside(path, "damaged")
-        return f"journal {path.name} had corrupt lines; kept as {aside.name}"
+        return f"journal {path.name} had lines that could not be used; kept as {aside.name}"
     path.unlink(missing_ok=True)
     fsync_dir(path.parent)
     return None

@@ -197,3 +197,62 @@ def conform(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
         if bad:
             raise SchemaError(f"{name}.{col}: {sorted(bad)!r} not in {', '.join(sorted(allowed))}")
     return out
+
+
+# -- rows read back from the journal ----------------------------------------------------------
+
+_I64 = 2**63
+
+
+def _journal_value_ok(dtype: pl.DataType) -> tuple[Callable[[object], bool], str]:
+    # The journal keeps timestamps as integer µs, numbers as JSON numbers, flags as booleans.
+    if isinstance(dtype, pl.Datetime):
+        return (lambda v: type(v) is int and -_I64 <= v < _I64), "a timestamp (integer µs)"
+    if dtype == pl.Float64:
+        return (lambda v: type(v) is float or (type(v) is int and -_I64 <= v < _I64)), "a number"
+    if dtype == pl.Boolean:
+        return (lambda v: type(v) is bool), "true/false"
+    return (lambda v: type(v) is str), "a string"
+
+
+def _few(names: list[str]) -> str:
+    # A problem is one line: name a few columns, count the rest.
+    more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+    return ", ".join(names[:4]) + more
+
+
+def check_columns(spec: TableSpec, cols: object) -> str | None:
+    """Why a batch read back from the journal does not fit ``spec``, or ``None`` when it does.
+
+    A checksum only says the line is what was written; a line written by another version, or
+    by hand, may still lack a column or hold text where a number belongs. Loading such a line
+    would fail (columns of different heights) or silently turn the text into a null."""
+    name = spec.name
+    if not isinstance(cols, dict):
+        return f"{name}: the rows are not a mapping of columns"
+    unknown = [f"{c!s:.40}" for c in cols if c not in spec.schema]
+    if unknown:
+        return f"{name}: no column(s) {_few(unknown)}"
+    missing = [c for c in spec.schema if c not in cols]
+    if missing:
+        return f"{name}: missing column(s) {_few(missing)}"
+    if any(not isinstance(v, list) for v in cols.values()):
+        return f"{name}: a column is not a list of values"
+    if len({len(v) for v in cols.values()}) > 1:
+        return f"{name}: columns of different lengths"
+    required = frozenset(spec.key) | frozenset(spec.required)
+    for col, dtype in spec.schema.items():
+        ok, wanted = _journal_value_ok(dtype)
+        allowed = spec.allowed.get(col)
+        for i, v in enumerate(cols[col], 1):
+            if v is None:
+                if col in required:
+                    return f"{name}.{col}: row {i} is null but the column is required"
+                continue
+            if not ok(v):
+                return f"{name}.{col}: row {i} is {type(v).__name__} {v!r:.40}, not {wanted}"
+            if allowed is not None and v not in allowed:
+                return (
+                    f"{name}.{col}: row {i} is {v!r:.40}, not one of {', '.join(sorted(allowed))}"
+                )
+    return None

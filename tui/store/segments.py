@@ -5,7 +5,9 @@ covered by another good file; reading the table reads the live set in sequence o
 Writing a file that covers others (a snapshot, a merge) keeps those others as the previous
 generation — used if the new one is found damaged at open — and deletes the generation
 before them. At open every live file is checked (CRC of its bytes, then its schema); a bad
-one is set aside with a one-line message and the files it covered are used instead.
+one is set aside with a one-line message and the files it covered are used instead. Opened
+read-only (a snapshot beside a running writer) nothing on disk is touched: a bad file is
+only named and skipped.
 """
 
 from __future__ import annotations
@@ -43,10 +45,13 @@ def schema_diff(want: pl.Schema, have: pl.Schema) -> str:
 class TableFiles:
     """The data files of one table under ``directory``."""
 
-    def __init__(self, spec: TableSpec, directory: Path, problems: list[str]) -> None:
+    def __init__(
+        self, spec: TableSpec, directory: Path, problems: list[str], *, read_only: bool = False
+    ) -> None:
         self.spec = spec
         self.directory = directory
         self.problems = problems
+        self.read_only = read_only
         self.live: list[DataFile] = []
         """Good files not covered by another, in sequence order."""
         self.rows: dict[Path, int] = {}
@@ -57,8 +62,13 @@ class TableFiles:
 
     def open(self) -> None:
         """Scan the directory, check the files that matter and settle the live set."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        remove_temporaries(self.directory)
+        if self.read_only:
+            if not self.directory.is_dir():
+                return
+        else:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            # Only the one writer may: a reader would delete the writer's file in progress.
+            remove_temporaries(self.directory)
         found = [f for p in self.directory.iterdir() if (f := DataFile.parse(p)) is not None]
         # Widest then newest first: a file is only checked when nothing good covers it.
         found.sort(key=lambda f: (-(f.hi - f.lo), -f.gen))
@@ -72,38 +82,55 @@ class TableFiles:
         self.live = sorted(accepted, key=lambda f: f.lo)
 
     def _check(self, f: DataFile) -> bool:
-        name = self.spec.name
         try:
             data = f.path.read_bytes()
+        except FileNotFoundError:
+            if self.read_only:
+                raise  # the writer merged it away meanwhile: the caller takes a new snapshot
+            self.problems.append(f"{self.spec.name}: {f.path} vanished while opening; skipped")
+            return False
         except OSError as exc:
-            self.problems.append(f"{name}: cannot read {f.path} ({exc.strerror}); skipped")
+            self.problems.append(
+                f"{self.spec.name}: cannot read {f.path} ({exc.strerror}); skipped"
+            )
             return False
         if crc32(data) != f.crc:
-            aside = set_aside(f.path, "corrupt")
-            self.problems.append(
-                f"{name}: {f.path} is torn or corrupt (checksum mismatch); moved aside to "
-                f"{aside.name}, using the last good data"
-            )
+            self._reject(f, "corrupt", "is torn or corrupt (checksum mismatch)")
             return False
         try:
             have = pl.Schema(pl.read_parquet_schema(io.BytesIO(data)))
             meta = pl.read_parquet_metadata(io.BytesIO(data))
         except Exception as exc:  # polars raises several types for a bad footer
-            aside = set_aside(f.path, "corrupt")
-            self.problems.append(
-                f"{name}: {f.path} is not readable parquet ({str(exc).splitlines()[0]}); "
-                f"moved aside to {aside.name}, using the last good data"
-            )
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            self._reject(f, "corrupt", f"is not readable parquet ({first})")
             return False
         if have != self.spec.schema:
-            aside = set_aside(f.path, "schema-mismatch")
-            self.problems.append(
-                f"{name}: refused {f.path}: schema does not match "
-                f"({schema_diff(self.spec.schema, have)}); moved aside to {aside.name}"
+            self._reject(
+                f,
+                "schema-mismatch",
+                f"was refused: schema does not match ({schema_diff(self.spec.schema, have)})",
             )
             return False
         self._remember(f, meta)
         return True
+
+    def _reject(self, f: DataFile, why: str, what: str) -> None:
+        """Name a bad file in ``problems`` and set it aside (never deleted); read-only, the
+        file is left where it is and only skipped."""
+        name = self.spec.name
+        if self.read_only:
+            self.problems.append(f"{name}: {f.path} {what}; skipped, using the last good data")
+            return
+        try:
+            aside = set_aside(f.path, why)
+        except OSError as exc:
+            self.problems.append(
+                f"{name}: {f.path} {what}; skipped (could not move it aside: {exc.strerror})"
+            )
+            return
+        self.problems.append(
+            f"{name}: {f.path} {what}; moved aside to {aside.name}, using the last good data"
+        )
 
     def _remember(self, f: DataFile, meta: dict[str, str]) -> None:
         self.rows[f.path] = int(meta.get(META_ROWS) or 0)
@@ -168,6 +195,14 @@ class TableFiles:
         self._known = [k for k in self._known if k not in dead] + [f]
         self.live = sorted([x for x in self.live if x not in inputs] + [f], key=lambda x: x.lo)
         return f
+
+    def write_generation(self, df: pl.DataFrame, gen: int) -> DataFile:
+        """Write the rows journaled in generation ``gen`` as that generation's own file."""
+        raw_min = None
+        ts = self.spec.ts
+        if self.spec.kind == "series" and ts and not df.is_empty():
+            raw_min = int(df.select(pl.col(ts).min().dt.epoch("us")).item())
+        return self.write(df, gen, gen, gen, raw_min_us=raw_min)
 
     def disk_bytes(self) -> int:
         """Bytes used by the table's known files (live and fallback)."""

@@ -1,0 +1,143 @@
+"""Flushing buffered time series to the journal, and compacting the journal into parquet.
+
+A mixin of ``Store`` (kept apart so each file reads on its own): it uses the store's
+buffers, pending journal rows, files and journal writer, set up by ``Store.__init__``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from tui.store import compaction
+from tui.store.errors import StoreError, StoreWriteError
+from tui.store.journal import Columns, JournalWriter, encode
+from tui.store.rows import ColumnBuffer, columns_to_frame, concat_columns, to_us
+from tui.store.schemas import SPECS, TableSpec
+from tui.store.segments import TableFiles
+
+
+class Flushing:
+    """``flush``, ``maybe_flush`` and ``compact`` of ``Store``."""
+
+    data_dir: Path
+    failure: str | None
+    flush_interval_s: float
+    raw_window: timedelta
+    journal_max_rows: int
+    journal_max_flushes: int
+    fanout: int
+    _buffers: dict[str, ColumnBuffer]
+    _pending: dict[str, list[Columns]]
+    _files: dict[str, TableFiles]
+    _log_cache: dict[str, pl.DataFrame]
+    _journal: JournalWriter
+    _journal_dir: Path
+    _flushes_in_journal: int
+    _last_flush: float
+    _broken: str
+
+    def _spec(self, table: str, *, write: bool = True) -> TableSpec:
+        raise NotImplementedError  # Store's
+
+    def _next_seq(self) -> int:
+        raise NotImplementedError  # Store's
+
+    def _write_journal(self, line: bytes, rows: int) -> None:
+        raise NotImplementedError  # Store's
+
+    def flush(self) -> None:
+        """Persist the buffered time-series rows: one journal append, one fsync. Every
+        ``journal_max_flushes`` flushes (or ``journal_max_rows`` rows) the journal is also
+        compacted into parquet segments and small files are merged."""
+        self._spec("quotes")  # closed check
+        taken = [(t, buf.rows, buf.take()) for t, buf in self._buffers.items() if buf.rows]
+        if taken:
+            data = b"".join(encode(t, cols) for t, _, cols in taken)
+            try:
+                self._write_journal(data, sum(n for _, n, _ in taken))
+            except StoreError:
+                # Not in the journal: keep the rows buffered (in order) for the next flush.
+                for t, _, cols in taken:
+                    rest = self._buffers[t].take()
+                    self._buffers[t].extend_columns(cols)
+                    self._buffers[t].extend_columns(rest)
+                raise
+            for t, _, cols in taken:
+                self._pending[t].append(cols)
+        self._flushes_in_journal += 1
+        self._last_flush = time.monotonic()
+        if (
+            self._journal.rows >= self.journal_max_rows
+            or self._flushes_in_journal >= self.journal_max_flushes
+        ):
+            self.compact()
+
+    def maybe_flush(self, now: float | None = None) -> bool:
+        """Flush if ``flush_interval_s`` has passed since the last flush (``now`` is
+        ``time.monotonic()`` by default); returns whether it flushed."""
+        now = time.monotonic() if now is None else now
+        if now - self._last_flush >= self.flush_interval_s:
+            self.flush()
+            return True
+        return False
+
+    def compact(self) -> None:
+        """Move the journal's rows into parquet segments, then merge files: same-size files
+        ``fanout`` at a time, and series files holding raw rows past the raw window (which
+        downsamples them). Buffered time-series rows are not flushed by this."""
+        self._spec("quotes")
+        gen = self._journal.gen
+        try:
+            for table, batches in self._pending.items():
+                if batches:
+                    df = columns_to_frame(SPECS[table], concat_columns(batches))
+                    self._files[table].write_generation(df, gen)
+                    self._log_cache.pop(table, None)
+                    batches.clear()
+            # Only now is every row of the journal in parquet: drop it, start the next one.
+            self._journal.discard()
+        except OSError as exc:
+            # Some tables of this generation are in parquet, others only in the journal;
+            # continuing could write a generation twice. The journal on disk is complete:
+            # reopening the store recovers exactly.
+            note = " (compaction stopped); reopen the store to recover"
+            err = StoreWriteError.from_os(self.data_dir, exc, note)
+            self._broken = self.failure = str(err)
+            raise err from exc
+        self._journal = JournalWriter(self._journal_dir, self._next_seq())
+        self._flushes_in_journal = 0
+        try:
+            for table in SPECS:
+                self._merge(table)
+        except OSError as exc:
+            # A merge writes a new file before deleting any: the old ones still hold the rows.
+            err = StoreWriteError.from_os(self.data_dir, exc, " (merging files)")
+            self.failure = str(err)
+            raise err from exc
+
+    def _merge(self, table: str) -> None:
+        spec, files = SPECS[table], self._files[table]
+        if spec.kind == "state":
+            return
+        cutoff = to_us(datetime.now(UTC) - self.raw_window)
+        cutoff -= cutoff % 60_000_000  # whole minutes: buckets are never split by the cutoff
+        while True:
+            run = None
+            if spec.kind == "series":
+                slack = max(60_000_000, int(self.raw_window.total_seconds() * 1e6 / 8))
+                run = compaction.stale_raw_prefix(files.live, files.raw_min, cutoff - slack)
+            run = run or compaction.next_tier_merge(files.live, files.rows, self.fanout)
+            if not run:
+                return
+            df = files.read(run)
+            raw_min = None
+            if spec.kind == "series":
+                df, raw_min = compaction.downsample(spec, df, cutoff)
+            else:
+                df = compaction.latest_per_key(spec, df)
+            files.write(df, run[0].lo, run[-1].hi, self._next_seq(), inputs=run, raw_min_us=raw_min)
+            self._log_cache.pop(table, None)
