@@ -121,3 +121,84 @@ def test_unusable_data_dir_is_one_line(tmp_path):
         result = cli(*args, "--data-dir", str(blocker / "store"))
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_record_on_a_full_disk_stops_in_one_line_and_keeps_what_it_wrote(
+    tmp_path, monkeypatch, capsys
+):
+    """The disk fills up after the first flush: ``record`` stops with one line and exit 2,
+    and the store opens afterwards with the rows written before, nothing corrupt."""
+    import errno
+    import os
+
+    from tui.cli import main
+    from tui.store import Store
+    from tui.store import journal as journal_mod
+
+    data = tmp_path / "store"
+    real = journal_mod.write_line
+    calls = []
+
+    def write_line(fd, line):
+        calls.append(line)
+        if len(calls) <= 2:  # the audit row of the start, then the first flush of quotes
+            return real(fd, line)
+        os.write(fd, line[: len(line) // 2])  # part of it reaches the disk, then it is full
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(journal_mod, "write_line", write_line)
+    args = ["record", "--demo", "--scenario", str(FROZEN), "--seconds", "30"]
+    code = main([*args, "--data-dir", str(data)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    ours = [line for line in err.splitlines() if line.startswith("porting-alpha:")]
+    assert ours == [f"porting-alpha: cannot write the store at {data}: No space left on device"]
+    assert len(calls) >= 3  # it stopped on the refused write, long before 30 s
+    monkeypatch.undo()
+    with Store.open(data) as store:
+        assert store.problems == []
+        assert store.read("audit")["kind"].to_list() == ["start"]
+        assert store.read("quotes").height > 0  # the flush before the disk filled up
+
+
+def test_a_second_recorder_is_refused_and_export_reads_beside_a_running_one(tmp_path):
+    """While ``record`` runs: a second ``record`` on the same directory says one line and
+    exits 2; ``export`` reads a snapshot without the lock and without disturbing it."""
+    data = tmp_path / "store"
+    recorder = ["record", "--demo", "--scenario", str(FROZEN), "--data-dir", str(data)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui", *recorder],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # the store is open by the first status line
+    assert first and "Traceback" not in first
+    time.sleep(2.5)  # a couple of flushes into the journal
+    try:
+        second = cli(
+            "record", "--demo", "--scenario", str(FROZEN), "--seconds", "1", "--data-dir", str(data)
+        )
+        assert second.returncode == 2
+        assert second.stderr == (
+            f"porting-alpha: {data} is in use by another Porting Alpha process; close it first\n"
+        )
+        audit = cli("export", "audit", "--data-dir", str(data))
+        assert audit.returncode == 0 and audit.stderr == ""
+        assert [r["kind"] for r in csv.DictReader(io.StringIO(audit.stdout))] == ["start"]
+        quotes = cli("export", "quotes", "--data-dir", str(data))
+        assert quotes.returncode == 0 and quotes.stderr == ""
+        during = len(list(csv.DictReader(io.StringIO(quotes.stdout))))
+        assert during > 0
+        assert proc.poll() is None  # still recording
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "store:" not in err
+    audit = cli("export", "audit", "--data-dir", str(data)).stdout
+    assert [r["kind"] for r in csv.DictReader(io.StringIO(audit))] == ["start", "stop"]
+    after = cli("export", "quotes", "--data-dir", str(data)).stdout
+    assert len(list(csv.DictReader(io.StringIO(after)))) >= during

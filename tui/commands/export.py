@@ -11,7 +11,10 @@ from tui.commands.common import fail
 
 
 def run(args: Any) -> int:
-    """Write the table to ``-o FILE`` (or CSV to stdout)."""
+    """Write the table to ``-o FILE`` (or CSV to stdout).
+
+    The store is opened read-only: a snapshot that takes no lock and changes nothing, so it
+    works while the app or ``record`` is writing to the same directory."""
     from tui.store import TABLES, Store, StoreError
 
     if args.table not in TABLES:
@@ -19,12 +22,12 @@ def run(args: Any) -> int:
         return fail(f"unknown table {args.table!r}; known tables: {known}")
     if args.output is None and args.format == "parquet":
         return fail("parquet goes to a file: add -o FILE")
-    if not Path(args.data_dir).exists():
+    if not Path(args.data_dir).is_dir():
         return fail(
             f"no store at {args.data_dir} (record or run the app first, or give --data-dir)"
         )
     try:
-        store = Store.open(args.data_dir)
+        store = Store.open(args.data_dir, read_only=True)
     except StoreError as err:
         return fail(f"store {args.data_dir}: {err}")
     except OSError as err:

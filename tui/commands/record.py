@@ -7,12 +7,15 @@ import contextlib
 import signal
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.commands.common import fail
 from tui.core.errors import InputError
 from tui.engine.events import EngineEvent, FeedStatus, QuotesUpdated
 from tui.engine.venues import SIM_CREDENTIALS
+
+if TYPE_CHECKING:
+    from tui.store import StoreError
 
 
 class StatusLine:
@@ -52,9 +55,13 @@ class StatusLine:
 
 
 async def record(args: Any, assets: list[str]) -> int:
-    """Run the session until ``--seconds`` pass or Ctrl-C / SIGTERM, then flush and close."""
+    """Run the session until ``--seconds`` pass or Ctrl-C / SIGTERM, then flush and close.
+
+    A disk that refuses the store's writes (full, read-only) stops the recording cleanly:
+    what was written stays readable, and the one-line reason is raised as ``StoreWriteError``.
+    """
     from tui.engine.session import MarketSession
-    from tui.store import Store
+    from tui.store import Store, StoreError, StoreWriteError
 
     server = None
     sim_url = None
@@ -71,9 +78,11 @@ async def record(args: Any, assets: list[str]) -> int:
     status = StatusLine()
     try:
         store = Store.open(args.data_dir)
-    except OSError as err:
+    except (OSError, StoreError) as err:
         if server is not None:
             await server.stop()
+        if isinstance(err, StoreError):
+            raise
         raise InputError(
             f"cannot open the store at {args.data_dir}: {err.strerror or err}"
         ) from None
@@ -87,35 +96,74 @@ async def record(args: Any, assets: list[str]) -> int:
         poll_seconds=args.settings.poll_seconds,
         credentials=SIM_CREDENTIALS if args.demo else None,
     )
-    store.audit("start", f"record {','.join(assets)} on {session.venue}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    task = asyncio.create_task(session.run(status))
+    task = None
+    failure: StoreError | None = None
     try:
-        waiter = asyncio.create_task(stop.wait())
-        await asyncio.wait({task, waiter}, timeout=args.seconds, return_when="FIRST_COMPLETED")
-        waiter.cancel()
+        store.audit("start", f"record {','.join(assets)} on {session.venue}")
+        task = asyncio.create_task(session.run(status))
+        # The session's feeds retry what fails, the store's writes included: watch the
+        # store, so a full disk ends the recording instead of failing every second.
+        watcher = asyncio.create_task(_until_failed(store, stop))
+        await asyncio.wait({task, watcher}, timeout=args.seconds, return_when="FIRST_COMPLETED")
+        watcher.cancel()
+    except StoreWriteError as err:
+        failure = err
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        store.audit("stop", f"recorded {status.ticks} quotes")
-        store.close()
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        failure = failure or _closing_failure(store, status)
         if server is not None:
             await server.stop()
     status.show(force=True)
     if status._tty:
         print(file=sys.stderr)
+    if failure is not None:
+        raise failure
     print(f"recorded {status.ticks} quotes into {args.data_dir}", file=sys.stderr)
     return 0
+
+
+async def _until_failed(store: Any, stop: asyncio.Event) -> None:
+    """Return when ``stop`` is set or the store reports a refused write."""
+    while not stop.is_set() and store.failure is None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.2)
+
+
+def _closing_failure(store: Any, status: StatusLine) -> StoreError | None:
+    """Audit the stop and close the store; the ``StoreWriteError`` that prevented it, if any.
+
+    A store whose disk refused a write is closed all the same (its lock released); what the
+    journal holds is recovered at the next open."""
+    from tui.store import StoreError, StoreWriteError
+
+    failure = None
+    if store.failure is None:
+        try:
+            store.audit("stop", f"recorded {status.ticks} quotes")
+        except StoreWriteError as err:
+            failure = err
+    try:
+        store.close()
+    except StoreWriteError as err:
+        failure = failure or err
+    except StoreError:
+        pass  # broken by an earlier failure: that one is reported
+    if failure is None and store.failure is not None:
+        failure = StoreWriteError(store.failure)
+    return failure
 
 
 def run(args: Any) -> int:
     """Entry point of ``porting-alpha record``."""
     from tui.core.portfolio import load_portfolio, sample_portfolio_path
-    from tui.store import StoreError
+    from tui.store import StoreError, StoreLockedError, StoreWriteError
 
     try:
         if args.assets:
@@ -129,5 +177,7 @@ def run(args: Any) -> int:
         return asyncio.run(record(args, assets))
     except InputError as err:
         return fail(str(err))
+    except (StoreWriteError, StoreLockedError) as err:
+        return fail(str(err))  # the message names the directory already
     except StoreError as err:
         return fail(f"store {args.data_dir}: {err}")
