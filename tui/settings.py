@@ -70,6 +70,8 @@ class Settings(BaseModel):
     """No single order above this notional (a pre-trade check at confirmation)."""
     max_tilt_usd: float = Field(1_000_000.0, gt=0, le=MAX_USD)
     """No tilt's gross notional above this (a pre-trade check at confirmation)."""
+    rebalance_tolerance_usd: float = Field(50.0, ge=0, le=MAX_USD)
+    """No leg is proposed for an asset this close (USD) to its target (no dust trades)."""
     watchlist: list[str] = Field(default_factory=list)
     """Assets whose feeds run besides the portfolio's and the tilt's (e.g. ``["SOL", "BNB"]``)."""
 
@@ -136,6 +138,35 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
                 ) from None
             raise SettingsError(describe_validation_error(err, f"settings ({path})")) from None
         raise
+
+
+#: Where the app remembers what the user chose on screen (the theme ``t`` picked), in the data
+#: directory: the user's config file is theirs, never rewritten.
+UI_STATE_FILE = "ui.toml"
+
+
+def remembered_theme(data_dir: Path) -> str | None:
+    """The theme last chosen with ``t`` (``None``: none yet, or the file is unreadable)."""
+    try:
+        data = tomllib.loads((Path(data_dir) / UI_STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    theme = data.get("theme")
+    return theme if isinstance(theme, str) and theme.strip() else None
+
+
+def remember_theme(data_dir: Path, theme: str) -> None:
+    """Keep ``theme`` for the next start (raises `OSError` if the directory is unwritable)."""
+    path = Path(data_dir) / UI_STATE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A JSON string is a valid TOML basic string: no TOML writer needed for one key.
+    path.write_text(f"theme = {json.dumps(theme)}\n", encoding="utf-8")
+
+
+def launch_theme(flag: str | None, data_dir: Path, settings: Settings) -> str:
+    """The theme to start with: ``--theme``, else the one last chosen with ``t``, else the
+    settings' (config file, ``PORTING_ALPHA_THEME``, default)."""
+    return flag or remembered_theme(data_dir) or settings.theme
 
 
 def _holds_secrets(data: Mapping[str, Any]) -> bool:

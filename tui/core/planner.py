@@ -52,6 +52,7 @@ def plan_tilt(
     max_leverage_fallback: float = 20.0,
     collateral_usd: float | None = None,
     collateral_source: str = "",
+    tolerance_usd: float = 0.0,
 ) -> Plan:
     """Turn ``tilt`` into legs on ``markets`` priced by ``quotes``.
 
@@ -64,6 +65,11 @@ def plan_tilt(
     are that leg's status instead, and `auto` takes another market when one allows it. An
     asset of the portfolio with no market on the venue is not an error: it counts in the base
     and is not tilted (a target on it is left out, with a warning).
+
+    ``tolerance_usd`` is the rebalance band: an asset whose exposure is within it of its
+    target gets no leg (prices drifting a few dollars after a confirm propose nothing). An
+    ``auto`` leg chosen while another market of its asset has no price yet is provisional:
+    the plan says so and is blocked until the prices are in (or the instrument is set).
     """
     markets = list(markets)
     overlay = overlay or {}
@@ -106,6 +112,7 @@ def plan_tilt(
 
     end = now + timedelta(days=tilt.window_days)
     legs: list[Leg] = []
+    provisional: list[str] = []
     for asset, weight in targets.items():
         spot_qty = portfolio.holdings.get(asset, 0.0)
         price = prices.get(asset)
@@ -113,6 +120,12 @@ def plan_tilt(
         notional = weight * base - exposure
         if abs(notional) < MIN_LEG_USD:
             warnings.append(f"{asset} already sits at its target: no leg")
+            continue
+        if abs(notional) < tolerance_usd:
+            warnings.append(
+                f"{asset} is ${abs(notional):,.2f} from its target, within the rebalance "
+                f"tolerance of ${tolerance_usd:,.2f}: no leg"
+            )
             continue
         ctx = LegContext(
             asset,
@@ -127,6 +140,14 @@ def plan_tilt(
         )
         leg = _choose(ctx, tilt.instrument_for(asset), by_asset[asset])
         legs.append(leg)
+        waiting = _unpriced_rivals(leg, tilt.instrument_for(asset))
+        if waiting:
+            line = (
+                f"{asset}: auto's choice of {leg.symbol} is provisional, waiting for the prices "
+                f"of {', '.join(waiting)} (or set the instrument)"
+            )
+            warnings.append(line)
+            provisional.append(line)
         if leg.status != "ok":
             warnings.append(f"{leg.asset} {leg.symbol}: {leg.reason}")
         elif leg.roll_by is not None:
@@ -146,7 +167,7 @@ def plan_tilt(
         collateral_source = collateral_source or STABLECOIN_SOURCE
     needed = totals.margin_usd + totals.fees_usd
     short = max(0.0, needed - collateral_usd)
-    blockers: list[str] = []
+    blockers: list[str] = list(provisional)
     if short > MIN_LEG_USD:
         line = (
             f"collateral short by ${short:,.2f}: margin ${totals.margin_usd:,.2f} + fees "
@@ -278,6 +299,15 @@ def _choose(ctx: LegContext, choice: InstrumentChoice, markets: list[MarketSpec]
     assert chosen is not None
     candidates = _candidates(costed, chosen["symbol"], choice)
     return Leg(**chosen, candidates=candidates, choice=_why(chosen, candidates, choice, ctx))
+
+
+def _unpriced_rivals(leg: Leg, choice: InstrumentChoice) -> list[str]:
+    """Markets ``auto`` could not weigh against the chosen one because they have no price yet."""
+    if choice != "auto" or leg.status != "ok":
+        return []
+    return [
+        c.symbol for c in leg.candidates if not c.chosen and c.reason.startswith("no price for")
+    ]
 
 
 def _rank(fields: dict[str, Any], market: MarketSpec) -> tuple[bool, float, bool]:
