@@ -85,6 +85,7 @@ class PortingAlphaApp(App[int]):
             demo=options.demo,
             live=options.live,
             received_clock=self.received_clock,
+            rebalance_tolerance_usd=options.settings.rebalance_tolerance_usd,
         )
         self._given_portfolio = portfolio
         self._portfolio_given = False

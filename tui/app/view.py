@@ -7,16 +7,20 @@ terminal. Trading state (open tilts, positions, funding paid) is not here: the d
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tui.core.models import STABLECOINS, MarketSpec, Plan, Portfolio, Quote, TiltSpec
 from tui.core.risk import pair_of_plan
 
 #: A quote older than this (seconds since this process received it) is shown stale.
 STALE_AFTER_S = 15.0
+
+#: The session's "retrying in N s" (said once, when it goes offline): counted down live.
+RETRY = re.compile(r"retrying in (\d+) s")
 
 
 def received_now() -> datetime:
@@ -38,10 +42,21 @@ class ViewState:
     markets: dict[str, MarketSpec] = field(default_factory=dict)
     quotes: dict[str, Quote] = field(default_factory=dict)
     feed_state: str = "connecting"
-    feed_detail: str = ""
+    feed_note: str = ""
+    """The venue's last word on its health, as the session said it."""
+    retry_at: datetime | None = None
+    """When the session retries the venue (offline), on the received clock."""
     feeds: dict[str, str] = field(default_factory=dict)
     """State of each named feed (marks, book, stream…), for the header's detail."""
     last_quote_at: datetime | None = None
+    last_fresh_at: datetime | None = None
+    """When the last quote arrived while the venue was not stale: how old the data is once
+    it turns stale (quotes from a lagging feed keep arriving then)."""
+    rebalance_tolerance_usd: float = 0.0
+    """No leg smaller than this (USD) is proposed (the ``rebalance_tolerance_usd`` setting)."""
+    plan_prices: dict[str, float] | None = None
+    """The asset prices the current plan was made with: the holdings, the builder's base and
+    the legs are drawn from these, so one frame never shows two portfolio values."""
     tilt: TiltSpec | None = None
     tilt_problems: list[str] = field(default_factory=list)
     plan: Plan | None = None
@@ -70,15 +85,48 @@ class ViewState:
         return f"{self.venue} (simulated)" if self.demo else self.venue
 
     def ingest_quotes(self, quotes: Mapping[str, Quote]) -> None:
-        """Fold fresh quotes in (cheap: the refresh timer does the rendering)."""
+        """Fold fresh quotes in (cheap: the refresh timer does the rendering); a perpetual
+        whose next funding time moved on has settled: its rate extends the funding history."""
+        for symbol, quote in quotes.items():
+            self._note_settlement(self.quotes.get(symbol), quote)
         self.quotes.update(quotes)
         self.last_quote_at = self.received_clock()
+        if self.feed_state not in ("stale", "offline"):
+            self.last_fresh_at = self.last_quote_at
         self.dirty_quotes = True
 
+    def _note_settlement(self, before: Quote | None, after: Quote) -> None:
+        """Append the settlement ``before`` announced once ``after`` shows the next one (the
+        history was fetched once, at start; without this its right end drifts into the past)."""
+        if before is None or before.funding_rate is None or before.next_funding_time is None:
+            return
+        if after.next_funding_time is None or after.next_funding_time <= before.next_funding_time:
+            return
+        history = self.funding_history.get(after.symbol)
+        if history is None:
+            return  # the backfill has not arrived; it will include this settlement
+        settled = before.next_funding_time
+        if not history or history[-1][0] < settled:
+            history.append((settled, before.funding_rate))
+            self.dirty_charts = True
+
     def set_feed(self, state: str, detail: str) -> None:
-        """Record the venue's health."""
+        """Record the venue's health (and, offline, when the session retries)."""
         self.feed_state = state
-        self.feed_detail = detail
+        self.feed_note = detail
+        retry = RETRY.search(detail)
+        self.retry_at = (
+            self.received_clock() + timedelta(seconds=int(retry.group(1))) if retry else None
+        )
+
+    @property
+    def feed_detail(self) -> str:
+        """The venue's last word on its health, its retry counted down to now."""
+        if self.retry_at is None:
+            return self.feed_note
+        left = (self.retry_at - self.received_clock()).total_seconds()
+        when = f"retrying in {left:.0f} s" if left >= 1 else "retrying now"
+        return RETRY.sub(when, self.feed_note)
 
     def risk_assets(self) -> list[str]:
         """Portfolio assets that futures can tilt."""
@@ -94,16 +142,25 @@ class ViewState:
         return untiltable_notes(self.portfolio, self.markets.values(), self.prices(), self.venue)
 
     def prices(self) -> dict[str, float]:
-        """A spot price per asset (perp index, else mark)."""
+        """A spot price per asset (perp index, else mark): the current plan's while there is
+        one (the same prices everywhere in a frame), else the latest quotes'."""
+        if self.plan_prices is not None and self.plan is not None:
+            return self.plan_prices
+        return self.live_prices()
+
+    def live_prices(self) -> dict[str, float]:
+        """A spot price per asset from the latest quotes."""
         from tui.core.portfolio import asset_prices
 
         return asset_prices(self.markets.values(), self.quotes)
 
     def quote_age(self) -> float | None:
-        """Seconds since the last quote arrived (``None`` before the first)."""
-        if self.last_quote_at is None:
+        """Seconds since the last quote arrived (``None`` before the first); while the venue
+        is stale, since the last fresh one (what "no fresh data for" means)."""
+        moment = self.last_fresh_at if self.feed_state == "stale" else self.last_quote_at
+        if moment is None:
             return None
-        return (self.received_clock() - self.last_quote_at).total_seconds()
+        return (self.received_clock() - moment).total_seconds()
 
     def stale_symbols(self) -> set[str]:
         """Symbols whose quote is old, or all of them when the venue is stale or offline."""
@@ -147,12 +204,16 @@ class ViewState:
         from tui.core.planner import plan_tilt
 
         self.plan, self.plan_problem = None, ""
+        if self.plan_prices is not None:
+            self.plan_prices = None
+            self.dirty_holdings = True
         if self.discarded:
             return "Proposal discarded. Change an input to propose again."
         if self.tilt is None:
             return "Fix the tilt builder: " + "; ".join(self.tilt_problems)
         if not self.markets:
             return f"Waiting for markets from {self.venue}…"
+        prices = self.live_prices()
         try:
             plan = plan_tilt(
                 self.portfolio,
@@ -165,11 +226,17 @@ class ViewState:
                 max_leverage_fallback=max_leverage_fallback,
                 collateral_usd=collateral[0],
                 collateral_source=collateral[1],
+                tolerance_usd=self.rebalance_tolerance_usd,
             )
         except InputError as exc:
             self.plan_problem = str(exc)
             return f"Cannot plan: {exc}"
         if not plan.legs:
+            if self.rebalance_tolerance_usd > 0:
+                return (
+                    f"Every asset is within ${self.rebalance_tolerance_usd:,.0f} of its target "
+                    "(the rebalance tolerance): no legs."
+                )
             return "Every asset already sits at its target: no legs."
         if holding and not plan.sendable():
             # What is left is under a lot step or a minimum: nothing a trader would send.
@@ -178,6 +245,9 @@ class ViewState:
                 "market's minimum). Change a target to adjust it, or press u to unwind."
             )
         self.plan = plan
+        # The holdings are redrawn on the prices this plan was made with.
+        self.plan_prices = prices
+        self.dirty_holdings = True
         return ""
 
     def sum_line(self) -> str:
@@ -190,7 +260,17 @@ class ViewState:
         if self.tilt.base_usd is not None:
             base = f"{fmt.usd(self.tilt.base_usd)} base"
         else:
-            base = f"{fmt.usd(self.portfolio.value(self.prices()))} base (portfolio value)"
+            prices = self.prices()
+            unpriced = [
+                a
+                for a in self.portfolio.risk_assets()
+                if self.portfolio.holdings.get(a) and a not in prices
+            ]
+            if unpriced:
+                # Counting them as $0 would plan on a fraction of the portfolio.
+                waiting = ", ".join(unpriced)
+                return f"Σ targets {total:.0%} · base unknown: no price for {waiting} yet"
+            base = f"{fmt.usd(self.portfolio.value(prices))} base (portfolio value)"
         return f"Σ targets {total:.0%} of {base}"
 
     # -- charts ---------------------------------------------------------------------------

@@ -29,28 +29,38 @@ def _money(value: float) -> str:
 
 
 def stop_words(watch: TiltWatch) -> tuple[str, str]:
-    """(words, tone) for the stops: how far each is, or which one was hit."""
+    """(words, tone) for the stops: how far each is, or that it was hit (a distance at or
+    below zero is a stop hit, said as such, never as a negative distance "away")."""
     stop = watch.stop
-    if stop.hit:
-        return f"stop hit: {stop.hit}", "loss"
     parts: list[str] = []
     tone = "foreground"
     if stop.loss_distance_usd is not None and watch.stop_loss_pct:
-        parts.append(f"loss stop {fmt.usd(stop.loss_distance_usd)} away")
-        if stop.loss_distance_usd < NEAR_STOP * watch.base_usd * watch.stop_loss_pct / 100:
-            tone = "caution"
+        if stop.loss_distance_usd <= 0:
+            parts.append(f"loss stop hit ({fmt.usd(-stop.loss_distance_usd)} past it)")
+            tone = "loss"
+        else:
+            parts.append(f"loss stop {fmt.usd(stop.loss_distance_usd)} away")
+            if stop.loss_distance_usd < NEAR_STOP * watch.base_usd * watch.stop_loss_pct / 100:
+                tone = "caution"
     if stop.spread_distance is not None and watch.stop_spread_pct:
-        parts.append(f"spread stop {fmt.pct(stop.spread_distance, decimals=2)} away")
-        if stop.spread_distance < NEAR_STOP * watch.stop_spread_pct / 100:
-            tone = "caution"
+        if stop.spread_distance <= 0:
+            parts.append(f"spread stop hit ({fmt.pct(-stop.spread_distance, decimals=2)} past it)")
+            tone = "loss"
+        else:
+            parts.append(f"spread stop {fmt.pct(stop.spread_distance, decimals=2)} away")
+            if stop.spread_distance < NEAR_STOP * watch.stop_spread_pct / 100 and tone != "loss":
+                tone = "caution"
+    if not parts and stop.hit:
+        return f"stop hit: {stop.hit}", "loss"
     return (" · ".join(parts) or "no stop set"), tone
 
 
 def time_words(watch: TiltWatch) -> str:
-    """Time left in the window, or that it has ended."""
+    """Time left in the window, or that it has ended (under a second left is ended: the
+    countdown would read "due")."""
     if watch.time_left is None:
         return "window starts at the first fill"
-    if watch.time_left.total_seconds() <= 0:
+    if watch.time_left.total_seconds() < 1:
         return "window ended"
     return f"{fmt.countdown(watch.time_left)} left"
 

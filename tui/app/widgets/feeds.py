@@ -12,15 +12,17 @@ from tui.app import format as fmt
 from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
 from tui.core.models import MarketSpec, Quote, annualize_funding
 
+#: Narrow terminals drop the highest priority first (at 80 columns: the premium). Space on
+#: a row shows every column.
 COLUMNS = (
     Column("Market", 20, "left"),
     Column("Fund/Basis", 10),
     Column("Annual", 8),
     Column("Next in", 8),
-    Column("Every", 6),
+    Column("Every", 6, priority=2),
     Column("Mark", 10),
-    Column("Index", 10),
-    Column("Premium", 8),
+    Column("Index", 10, priority=1),
+    Column("Premium", 8, priority=3),
 )
 
 
@@ -29,7 +31,7 @@ def spread_title(
     points: list[tuple[datetime, float]],
     entry: tuple[datetime | None, float | None] | None,
 ) -> tuple[str, list[tuple[datetime, float]]]:
-    """The pair-spread chart's label and points: since entry when a tilt is open."""
+    """The price-ratio chart's label and points: since entry when a tilt is open."""
     if pair is None:
         return "needs two assets", []
     label = f"{pair[0]}/{pair[1]}"
@@ -123,7 +125,7 @@ def feed_rows(
 
 
 class FeedsPane(Horizontal):
-    """The funding/basis table beside the pair-spread and funding-history charts."""
+    """The funding/basis table beside the price-ratio and funding-history charts."""
 
     DEFAULT_CSS = """
     FeedsPane {
@@ -143,6 +145,11 @@ class FeedsPane(Horizontal):
         yield RowTable(COLUMNS, show_cursor=True, id="feeds-table")
         yield Vertical(id="charts")
 
+    def on_row_table_fitted(self, event: RowTable.Fitted) -> None:
+        """Narrow terminal: the subtitle says how many columns space adds."""
+        event.stop()
+        self.border_subtitle = f"space: {len(event.hidden)} more columns" if event.hidden else ""
+
     @property
     def charts_mounted(self) -> bool:
         """Whether `mount_charts` has run."""
@@ -156,7 +163,7 @@ class FeedsPane(Horizontal):
 
         self.query_one("#charts", Vertical).mount_all(
             [
-                SeriesChart("Pair spread", id="spread-chart"),
+                SeriesChart("Price ratio", id="spread-chart"),
                 SeriesChart("Funding, annualized %", id="funding-chart", color_var="accent"),
             ]
         )

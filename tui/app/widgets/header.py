@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.events import Resize
 from textual.widgets import Label
 
+from tui.app import format as fmt
 from tui.engine.events import FeedState
 
 #: What each feed state means, in words a user reads at a glance.
@@ -27,6 +30,40 @@ FRESH_S = 5.0
 STALE_S = 15.0
 
 
+#: The session's offline detail: "cannot reach <venue> (<ccxt class>: <message>); retrying in
+#: N s — <hint>". The header keeps the retry and the class; the venue is beside it already.
+RETRYING = re.compile(r"retrying (?:in \d+ s|now)")
+CAUSE = re.compile(r"\((\w+)[:)]")
+
+
+def age_words(age: float | None) -> str:
+    """How long there has been no fresh data: ``12 s``, ``3m 05s``; never ``0 s``."""
+    if age is None or age < 1:
+        return ""
+    if age < 60:
+        return f"{age:.0f} s"
+    return fmt.countdown(timedelta(seconds=age))
+
+
+def offline_words(detail: str, demo: bool) -> str:
+    """The offline line, once and plainly: the retry first (what happens next), the --demo
+    hint, then the cause's ccxt class (what failed); the session's long message is not
+    repeated (it named the venue, which the header already shows)."""
+    retry = RETRYING.search(detail)
+    when = retry.group(0).replace("retrying", "retry") if retry else "retrying"
+    # The venue answered, but with nothing usable (not a network problem): say so.
+    head = "✕ no usable answer" if detail.startswith("no usable answer") else "✕ offline"
+    parts = [f"{head}, {when}"]
+    if not demo:
+        parts.append("no network? try --demo")
+    cause = CAUSE.search(detail)
+    if cause:
+        parts.append(cause.group(1))
+    elif detail and "cannot reach" not in detail:
+        parts.append(detail)
+    return " · ".join(parts)
+
+
 def connection_words(
     state: str,
     detail: str,
@@ -38,16 +75,16 @@ def connection_words(
     """(css state, plain words) for the connection field, from the venue's health."""
     why = f": {detail}" if detail else ""
     if state == "offline":
-        hint = "" if demo else " · no network? try --demo"
-        return "offline", f"✕ cannot reach {venue}, retrying{why}{hint}"
+        return "offline", offline_words(detail, demo)
     if state == "stale":
-        return "stale", f"○ stale: no fresh data for {age or 0:.0f} s{why}"
+        since = age_words(age)
+        return "stale", f"○ stale: no fresh data{f' for {since}' if since else ''}{why}"
     if state == "degraded":
         lagging = [f"{name} {st}" for name, st in sorted(feeds.items()) if st != "live"]
         return "degraded", "◐ degraded" + (why or (": " + ", ".join(lagging) if lagging else ""))
     if state == "live":
         if age is not None and age > STALE_S:
-            return "stale", f"○ stale: last quote {age:.0f} s ago"
+            return "stale", f"○ stale: last quote {age_words(age)} ago"
         if age is not None and age > FRESH_S:
             return "live", f"● live · last quote {age:.0f} s ago"
         return "live", f"● live · {venue}"
@@ -109,6 +146,16 @@ class AppHeader(Horizontal):
         conn.update(text)
         conn.set_classes(f"-{state}")
 
+    _short = False
+    """Narrow terminal: the clock without its date (UTC all the same), no title."""
+
+    def on_resize(self, event: Resize) -> None:
+        """Under 120 columns the title goes and the clock drops its date (the connection's
+        words need the room)."""
+        self._short = event.size.width < 120
+        self.query_one("#title", Label).display = not self._short
+
     def show_clock(self, now: datetime) -> None:
         """The clock, in UTC (funding settles on UTC hours)."""
-        self.query_one("#clock", Label).update(now.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        shape = "%H:%M:%S" if self._short else "%Y-%m-%d %H:%M:%S UTC"
+        self.query_one("#clock", Label).update(now.strftime(shape))

@@ -19,22 +19,25 @@ from tui.app.modals.candidates import ESTIMATE, CandidatesModal, liquidation_tex
 from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
 from tui.core.models import Leg, Plan
 
+#: Narrow terminals drop the highest priority first: at 100 columns what matters to decide
+#: (market, side, size, carry, liquidation, status) stays; at 80 the size in contracts goes
+#: too. Space on a leg shows every column.
 COLUMNS = (
-    Column("Asset", 5, "left"),
+    Column("Asset", 5, "left", priority=10),
     Column("Symbol", 20, "left"),
     Column("Side", 4, "left"),
-    Column("Contracts", 10),
-    Column("Target", 10),
+    Column("Contracts", 10, priority=3),
+    Column("Target", 10, priority=5),
     Column("Achieved", 10),
-    Column("Price", 10),
-    Column("Margin", 9),
-    Column("Fee", 7),
+    Column("Price", 10, priority=4),
+    Column("Margin", 9, priority=6),
+    Column("Fee", 7, priority=9),
     Column("Carry", 8),
-    Column("Annual", 7),
-    Column("Liq.", 10),
-    Column("Away", 6),
-    Column("Roll", 6),
-    Column("Status", 20, "left"),
+    Column("Annual", 7, priority=2),
+    Column("Liq.", 10, priority=2),
+    Column("Away", 6, priority=7),
+    Column("Roll", 6, priority=8),
+    Column("Status", 12, "left", priority=1),
 )
 
 STATUS_WORDS = {"ok": "ok", "below_minimum": "below minimum", "blocked": "blocked"}
@@ -45,6 +48,14 @@ TOTAL_KEY = "__total__"
 def leg_key(leg: Leg) -> str:
     """The row key of a leg (one leg per asset)."""
     return f"{leg.asset}:{leg.symbol}"
+
+
+def holder_rate(leg: Leg) -> float | None:
+    """The leg's annualized rate signed as its carry, from the holder's view: a short earns a
+    positive funding rate or basis, a long pays it (the venue's sign is the long's cost)."""
+    if leg.annualized_rate is None:
+        return None
+    return leg.annualized_rate if leg.side == "sell" else -leg.annualized_rate
 
 
 def leg_row(leg: Leg) -> Row:
@@ -68,7 +79,7 @@ def leg_row(leg: Leg) -> Row:
             fmt.usd(leg.margin_usd),
             fmt.usd_auto(leg.fee_usd),
             Cell(fmt.usd_auto(leg.carry_usd, signed=True), "gain" if leg.carry_usd > 0 else "loss"),
-            fmt.pct(leg.annualized_rate, signed=True),
+            Cell(fmt.pct(holder_rate(leg), signed=True), _tone(holder_rate(leg))),
             liquidation_text(leg.liquidation_price, leg.liquidation_estimate),
             fmt.pct(leg.liquidation_distance),
             fmt.short_date(leg.roll_by),
@@ -76,6 +87,12 @@ def leg_row(leg: Leg) -> Row:
         ),
         tone=tone,
     )
+
+
+def _tone(value: float | None) -> str | None:
+    if not value:
+        return None
+    return "gain" if value > 0 else "loss"
 
 
 def plan_rows(plan: Plan) -> list[Row]:
@@ -86,8 +103,8 @@ def plan_rows(plan: Plan) -> list[Row]:
         Row(
             TOTAL_KEY,
             cells(
-                "Total",
-                f"{len(plan.sendable())} of {len(plan.legs)} legs to send",
+                "",
+                f"Total ({len(plan.sendable())} of {len(plan.legs)} legs)",
                 "",
                 "",
                 "",
@@ -117,12 +134,14 @@ def collateral_line(plan: Plan) -> str:
     return line
 
 
-def subtitle(plan: Plan) -> str:
-    """The border subtitle: the estimate marker's meaning, the compare key, the plan's time."""
+def subtitle(plan: Plan, hidden: int = 0) -> str:
+    """The border subtitle: the estimate marker's meaning, the keys, the plan's time
+    (``hidden``: columns dropped for width, which space shows)."""
     parts = []
     if any(leg.liquidation_estimate for leg in plan.legs):
         parts.append(f"{ESTIMATE} liq. from estimated brackets")
     if plan.legs:
+        parts.append(f"space: {hidden} more columns" if hidden else "space detail")
         parts.append("enter/v compare markets")
     parts.append(f"as of {plan.as_of:%H:%M:%S} · {plan.window_days:g} d at {plan.leverage:g}×")
     return " · ".join(parts)
@@ -157,7 +176,12 @@ class LegsPane(Vertical):
         """Placeholder text, the legs table, totals, collateral, warnings and blockers."""
         self.border_title = "Proposed legs"
         yield Static("Waiting for markets and a tilt…", id="empty")
-        yield RowTable(COLUMNS, show_cursor=True, id="legs-table")
+        table = RowTable(COLUMNS, show_cursor=True, id="legs-table")
+        table.detail_notes = self._detail_notes
+        table.detail_title = lambda key: (
+            "Proposed legs, total" if key == TOTAL_KEY else f"Proposed leg {key.split(':', 1)[-1]}"
+        )
+        yield table
         yield Static("", id="totals")
         yield Static("", id="collateral", markup=False)
         yield Static("", id="warnings", markup=False)
@@ -190,7 +214,7 @@ class LegsPane(Vertical):
         table.display = True
         empty.display = False
         table.set_rows(plan_rows(plan))
-        self.border_subtitle = subtitle(plan)
+        self.border_subtitle = subtitle(plan, len(table.hidden_columns))
         t = plan.totals
         totals = self.query_one("#totals", Static)
         totals.display = True
@@ -206,6 +230,24 @@ class LegsPane(Vertical):
         warnings = [w for w in plan.warnings if w not in plan.blockers]
         self._show_lines("warnings", [f"⚠ {w}" for w in warnings])
         self._show_lines("blockers", [f"✖ blocks confirming: {b}" for b in plan.blockers])
+
+    def on_row_table_fitted(self, event: RowTable.Fitted) -> None:
+        """The terminal's width changed what the table shows: say how many columns space adds."""
+        event.stop()
+        if self._plan is not None:
+            self.border_subtitle = subtitle(self._plan, len(event.hidden))
+
+    def _detail_notes(self, key: str) -> list[str]:
+        """Under a leg's columns: its status in full, why its market was chosen, the keys."""
+        leg = next((g for g in self._plan.legs if leg_key(g) == key), None) if self._plan else None
+        if leg is None:
+            return []
+        notes = [f"Why {leg.status.replace('_', ' ')}: {leg.reason}"] if leg.reason else []
+        if leg.choice:
+            notes.append(f"Market: {leg.choice}")
+        notes.append("Annual: the rate from the holder's view, signed as the carry.")
+        notes.append("Close, then v (or enter) compares every market considered for this leg.")
+        return notes
 
     # -- the comparison of a leg's markets ------------------------------------------------
 

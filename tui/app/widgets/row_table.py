@@ -4,11 +4,16 @@ Textual's ``DataTable`` repaints the whole visible table on every ``update_cell`
 160×50, docs/design.md §8); live feeds tick many times a second, so this table keeps one rendered
 `Strip` per row and, on `RowTable.set_rows`, refreshes only the lines whose `Row` differs.
 Colours come from component classes styled with theme variables (``$gain``, ``$loss``…).
+
+Narrow terminals: a column with a ``priority`` above 0 is dropped (highest first) when the
+table is too narrow for every column, so what is shown is whole, never cut mid-column, and no
+horizontal scrollbar is drawn. Space on a row (`RowDetail`) shows every column of it, the
+dropped ones included: every number stays reachable at 80×24.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -30,11 +35,13 @@ muted, strong, blocked or total."""
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its header label, width in cells and alignment."""
+    """One column: its header label, width in cells, alignment, and how readily it is
+    dropped on a narrow table (0: never; higher numbers go first)."""
 
     label: str
     width: int
     justify: Literal["left", "right"] = "right"
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,24 @@ class Row:
 def cells(*values: str | Cell | None) -> tuple[Cell, ...]:
     """Cells from plain strings (``None`` → blank) or ready `Cell` s."""
     return tuple(v if isinstance(v, Cell) else Cell(v or "") for v in values)
+
+
+def fitted_columns(columns: Sequence[Column], width: int) -> list[int]:
+    """Indices of the columns to show in ``width`` cells: drop the highest ``priority`` first
+    (the rightmost of a tie) until the rest fit; priority-0 columns always stay."""
+    shown = list(range(len(columns)))
+
+    def needed() -> int:
+        return sum(columns[i].width for i in shown) + max(0, len(shown) - 1)
+
+    if width <= 0:
+        return shown
+    while needed() > width:
+        droppable = [i for i in shown if columns[i].priority > 0]
+        if not droppable:
+            break
+        shown.remove(max(droppable, key=lambda i: (columns[i].priority, i)))
+    return shown
 
 
 def _fit(text: str, width: int, justify: str) -> str:
@@ -104,6 +129,7 @@ class RowTable(ScrollView, can_focus=True):
         & > .row-table--strong { text-style: bold; }
         & > .row-table--blocked { color: $loss; text-style: dim; }
         & > .row-table--total { text-style: bold; }
+        &.-fit { overflow-x: hidden; }
     }
     """
 
@@ -115,6 +141,7 @@ class RowTable(ScrollView, can_focus=True):
         Binding("home", "cursor(-100000)", "First", show=False),
         Binding("end", "cursor(100000)", "Last", show=False),
         Binding("enter", "select", "Select", show=False),
+        Binding("space", "details", "Every column", show=False),
     ]
 
     cursor_row: reactive[int] = reactive(0, init=False)
@@ -131,6 +158,19 @@ class RowTable(ScrollView, can_focus=True):
         @property
         def control(self) -> RowTable:
             """The table the cursor moved in."""
+            return self.table
+
+    class Fitted(Message):
+        """The columns shown changed with the table's width; ``hidden`` are the dropped labels."""
+
+        def __init__(self, table: RowTable, hidden: list[str]) -> None:
+            super().__init__()
+            self.table = table
+            self.hidden = hidden
+
+        @property
+        def control(self) -> RowTable:
+            """The table that was fitted."""
             return self.table
 
     class RowSelected(Message):
@@ -157,6 +197,14 @@ class RowTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
+        self.shown = list(range(len(self.columns)))
+        """Indices of the columns drawn (all, unless the table is too narrow for them)."""
+        self.fits = any(c.priority > 0 for c in self.columns)
+        """Whether columns are dropped to fit the width (else it scrolls sideways)."""
+        self.detail_notes: Callable[[str], list[str]] | None = None
+        """Lines the detail of a row adds under its columns (the pane's own words), if any."""
+        self.detail_title: Callable[[str], str] | None = None
+        """The detail's title for a row key (default: the row's first cell)."""
         self.show_cursor = show_cursor
         self.can_focus = show_cursor
         self.rows: list[Row] = []
@@ -164,13 +212,37 @@ class RowTable(ScrollView, can_focus=True):
         self.redraws = 0
         """Rows re-rendered since creation (a measure for the performance tests)."""
         self._update_virtual_size()
+        if self.fits:
+            self.add_class("-fit")
 
     # -- data -----------------------------------------------------------------------------
 
     @property
     def content_width(self) -> int:
-        """Width of one full row in cells."""
-        return sum(c.width for c in self.columns) + max(0, len(self.columns) - 1)
+        """Width of one row of the shown columns in cells."""
+        return sum(self.columns[i].width for i in self.shown) + max(0, len(self.shown) - 1)
+
+    @property
+    def hidden_columns(self) -> list[str]:
+        """Labels of the columns dropped for width."""
+        return [c.label for i, c in enumerate(self.columns) if i not in self.shown]
+
+    def on_resize(self) -> None:
+        """Refit the columns to the new width."""
+        self.refit()
+
+    def refit(self) -> None:
+        """Show the columns that fit the current width; say so when that changes."""
+        if not self.fits:
+            return
+        shown = fitted_columns(self.columns, self.size.width)
+        if shown == self.shown:
+            return
+        self.shown = shown
+        self._cache.clear()
+        self._update_virtual_size()
+        self.refresh()
+        self.post_message(self.Fitted(self, self.hidden_columns))
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self.content_width, len(self.rows) + 1)
@@ -217,9 +289,10 @@ class RowTable(ScrollView, can_focus=True):
     def _render_cells(self, values: Sequence[Cell], base: Style, row_tone: Tone | None) -> Strip:
         row_style = base + self._style(row_tone) if row_tone else base
         segments: list[Segment] = []
-        for index, column in enumerate(self.columns):
+        for position, index in enumerate(self.shown):
+            column = self.columns[index]
             cell = values[index] if index < len(values) else Cell("")
-            if index:
+            if position:
                 segments.append(Segment(" ", row_style))
             style = row_style + self._style(cell.tone) if cell.tone else row_style
             segments.append(Segment(_fit(cell.text, column.width, column.justify), style))
@@ -281,6 +354,29 @@ class RowTable(ScrollView, can_focus=True):
         key = self.cursor_key
         if key is not None:
             self.post_message(self.RowSelected(self, key))
+
+    def row_detail(self, key: str) -> list[tuple[str, str]]:
+        """(label, text) of every column of the row with ``key``, hidden ones included."""
+        row = next((r for r in self.rows if r.key == key), None)
+        if row is None:
+            return []
+        texts = [c.text for c in row.cells] + [""] * len(self.columns)
+        return [(c.label, texts[i]) for i, c in enumerate(self.columns) if c.label]
+
+    def action_details(self) -> None:
+        """Open every column of the highlighted row (`RowDetail`)."""
+        key = self.cursor_key
+        if key is None:
+            return
+        from tui.app.widgets.row_detail import RowDetail
+
+        fields = self.row_detail(key)
+        notes = self.detail_notes(key) if self.detail_notes is not None else []
+        if self.detail_title is not None:
+            title = self.detail_title(key)
+        else:
+            title = next((text for _, text in fields if text), key)
+        self.app.push_screen(RowDetail(title, fields, notes))
 
     def on_click(self, event: events.Click) -> None:
         """Clicking a row highlights it; a double click selects it."""
