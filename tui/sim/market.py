@@ -77,6 +77,15 @@ class SimMarket:
         names = [a.name for a in self.assets]
         corr = [[scenario.correlation.between(a, b) for b in names] for a in names]
         self._chol = cholesky(corr)
+        # Each row of the factor without its zeros, in column order: a scenario of hundreds of
+        # independent assets steps in O(n), not O(n²); skipping exact zeros changes no sum.
+        self._terms = [
+            [(k, w) for k, w in enumerate(row[: i + 1]) if w != 0.0]
+            for i, row in enumerate(self._chol)
+        ]
+        dt = self.step_ms / 1000.0 / YEAR_S
+        self._sig = [a.vol * math.sqrt(dt) for a in self.assets]
+        self._drift = [-0.5 * a.vol * a.vol * dt for a in self.assets]
         self._rng = random.Random(scenario.seed)
         self._t_ms = self.start_ms
         self._log = [math.log(a.price) for a in self.assets]
@@ -86,7 +95,23 @@ class SimMarket:
         # History, newest first: _back[i][j] is the log close j + 1 minutes before the start.
         self._back: list[array[float]] = [array("d") for _ in self.assets]
         self._hist_logs = [math.log(a.price) for a in self.assets]
-        self._hist_rng = random.Random(f"{scenario.seed}:history")
+        # Assets correlated with one another (directly or through others) walk their history
+        # jointly; independent groups each have their own generator, so asking one coin's
+        # past does not generate a whole venue's. The group of the first asset keeps the
+        # generator a single-group scenario always had: its history is unchanged.
+        self._blocks = independent_blocks(self._terms)
+        self._block_of = [0] * len(self.assets)
+        for b, members in enumerate(self._blocks):
+            for i in members:
+                self._block_of[i] = b
+        self._hist_rngs = [
+            random.Random(
+                f"{scenario.seed}:history"
+                if b == 0
+                else f"{scenario.seed}:history:{self.assets[members[0]].name}"
+            )
+            for b, members in enumerate(self._blocks)
+        ]
         self.settled: dict[str, float] = {}
         """Settlement price of every dated future that has expired, by Binance id."""
         self._pending = sorted(scenario.futures, key=lambda f: f.settles_at)
@@ -107,10 +132,12 @@ class SimMarket:
 
     def _advance(self, to_ms: int) -> None:
         """Step the walk to the last grid time ≤ ``to_ms``, recording closes and settlements."""
+        if self._t_ms + self.step_ms > to_ms:
+            # Already there (every read of a price comes here): settle and return at once.
+            self._settle_until(to_ms)
+            return
         n = len(self.assets)
-        dt = self.step_ms / 1000.0 / YEAR_S
-        sig = [a.vol * math.sqrt(dt) for a in self.assets]
-        drift = [-0.5 * a.vol * a.vol * dt for a in self.assets]
+        sig, drift, terms = self._sig, self._drift, self._terms
         if not any(sig):
             # Nothing moves: jump the grid without drawing (keeps long frozen runs instant).
             steps = max(0, (to_ms - self._t_ms) // self.step_ms)
@@ -122,7 +149,7 @@ class SimMarket:
             for i in range(n):
                 if sig[i] == 0.0:
                     continue  # vol 0: the price stays exactly as written in the scenario
-                z = sum(self._chol[i][k] * eps[k] for k in range(i + 1))
+                z = sum(w * eps[k] for k, w in terms[i])
                 self._log[i] += sig[i] * z + drift[i]
                 self._prices[i] = math.exp(self._log[i])
             self._t_ms += self.step_ms
@@ -225,32 +252,42 @@ class SimMarket:
     def _history_close(self, i: int, back: int) -> float:
         """Close of the minute ``back + 1`` minutes before the start (0 = the last one).
 
-        The history is a joint walk run backwards from the start prices, extended on demand
-        in chunks; the generator is consumed in the same order however deep the reads go.
+        The history is a joint walk of the asset's group (see ``_blocks``) run backwards from
+        the start prices, extended on demand in chunks; each group's generator is consumed in
+        the same order however deep the reads go.
         """
-        while back >= len(self._back[0]):
-            self._extend_history(len(self._back[0]) + 1440)
+        block = self._block_of[i]
+        first = self._blocks[block][0]
+        while back >= len(self._back[first]):
+            self._extend_history(block, len(self._back[first]) + 1440)
         return math.exp(self._back[i][back])
 
-    def _extend_history(self, depth: int) -> None:
-        n = len(self.assets)
+    def _extend_history(self, block: int, depth: int) -> None:
+        members = self._blocks[block]
+        local = {g: p for p, g in enumerate(members)}
         dt = 60.0 / YEAR_S
         rows = [
-            (i, a.vol * math.sqrt(dt), 0.5 * a.vol * a.vol * dt, self._chol[i][: i + 1])
-            for i, a in enumerate(self.assets)
-            if a.vol > 0.0
+            (
+                i,
+                self.assets[i].vol * math.sqrt(dt),
+                0.5 * self.assets[i].vol * self.assets[i].vol * dt,
+                [(local[k], w) for k, w in self._terms[i]],
+            )
+            for i in members
+            if self.assets[i].vol > 0.0
         ]
-        gauss = self._hist_rng.gauss
+        gauss = self._hist_rngs[block].gauss
         logs = self._hist_logs
         back = self._back
-        for _ in range(len(back[0]), depth):
-            for i in range(n):
+        size = len(members)
+        for _ in range(len(back[members[0]]), depth):
+            for i in members:
                 back[i].append(logs[i])
             if rows:
-                eps = [gauss(0.0, 1.0) for _ in range(n)]
+                eps = [gauss(0.0, 1.0) for _ in range(size)]
                 for i, sig, half_var, row in rows:
                     z = 0.0
-                    for k, weight in enumerate(row):
+                    for k, weight in row:
                         z += weight * eps[k]
                     logs[i] -= sig * z - half_var
 
@@ -281,3 +318,25 @@ def quote_around(mark: float, tick: float) -> tuple[float, float]:
     bid_ticks = math.ceil(m - 1e-9) - 1
     ask_ticks = math.floor(m + 1e-9) + 1
     return bid_ticks * tick, ask_ticks * tick
+
+
+def independent_blocks(terms: list[list[tuple[int, float]]]) -> list[list[int]]:
+    """Groups of assets linked by a non-zero factor entry (``terms[i]``: the ``(k, weight)``
+    of row ``i``), each sorted, ordered by their first asset."""
+    parent = list(range(len(terms)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, row in enumerate(terms):
+        for k, _ in row:
+            a, b = root(i), root(k)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(terms)):
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values(), key=lambda members: members[0])
