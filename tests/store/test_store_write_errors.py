@@ -146,3 +146,26 @@ def test_a_cut_that_fails_too_stops_the_store(
         assert s2.read("audit")["message"].to_list() == ["a"]
         (problem,) = s2.problems
         assert "torn last line" in problem
+
+
+def test_a_recovery_the_disk_refuses_leaves_the_journal_for_later(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = Store.open(data_dir)
+    s.audit("info", "journaled", ts=T0)
+    s._abandon()  # a crash: the row is only in the journal
+    real_write = os.write
+
+    def write(fd: int, data: bytes) -> int:
+        real_write(fd, bytes(data[:10]))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", write)
+    with pytest.raises(StoreWriteError) as caught:
+        Store.open(data_dir)
+    assert str(caught.value) == f"cannot write the store at {data_dir}: {FULL}"
+    monkeypatch.undo()
+    assert journal_gens(data_dir / "journal")  # still there, nothing lost
+    with Store.open(data_dir) as s2:  # and the directory was released
+        assert s2.read("audit")["message"].to_list() == ["journaled"]
+        assert s2.problems == []

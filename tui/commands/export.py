@@ -29,7 +29,10 @@ def run(args: Any) -> int:
     try:
         store = Store.open(args.data_dir, read_only=True)
     except StoreError as err:
-        return fail(f"store {args.data_dir}: {err}")
+        message = str(err)  # most name the directory already
+        return fail(
+            message if str(args.data_dir) in message else f"store {args.data_dir}: {message}"
+        )
     except OSError as err:
         return fail(f"cannot open the store at {args.data_dir}: {err.strerror or err}")
     try:
@@ -45,7 +48,10 @@ def run(args: Any) -> int:
                 path = store.export(args.table, Path(tmp) / "out.csv", "csv")
                 sys.stdout.write(path.read_text(encoding="utf-8"))
     except StoreError as err:
-        return fail(f"store {args.data_dir}: {err}")
+        message = str(err)  # most name the directory already
+        return fail(
+            message if str(args.data_dir) in message else f"store {args.data_dir}: {message}"
+        )
     except OSError as err:
         return fail(f"cannot write {args.output}: {err.strerror or err}")
     return 0

@@ -163,7 +163,7 @@ def _closing_failure(store: Any, status: StatusLine) -> StoreError | None:
 def run(args: Any) -> int:
     """Entry point of ``porting-alpha record``."""
     from tui.core.portfolio import load_portfolio, sample_portfolio_path
-    from tui.store import StoreError, StoreLockedError, StoreWriteError
+    from tui.store import StoreError
 
     try:
         if args.assets:
@@ -177,7 +177,8 @@ def run(args: Any) -> int:
         return asyncio.run(record(args, assets))
     except InputError as err:
         return fail(str(err))
-    except (StoreWriteError, StoreLockedError) as err:
-        return fail(str(err))  # the message names the directory already
     except StoreError as err:
-        return fail(f"store {args.data_dir}: {err}")
+        message = str(err)  # most name the directory already
+        return fail(
+            message if str(args.data_dir) in message else f"store {args.data_dir}: {message}"
+        )

@@ -14,6 +14,7 @@ process writes (it holds the lock); others may open a read-only snapshot at the 
 
 from __future__ import annotations
 
+import errno
 import json
 import time
 from collections.abc import Iterable, Mapping
@@ -50,6 +51,8 @@ from tui.store.schemas import SPECS, TableSpec, spec_of
 from tui.store.state_tables import StateTables
 
 Columns = dict[str, list[Value]]
+#: How a disk refuses writes: full, over quota, read-only.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 def audit_row(
@@ -117,9 +120,11 @@ class Store(Flushing, StateTables):
             self._load()
         except OSError as exc:
             self._release()
-            if read_only or isinstance(exc, FileNotFoundError):
-                raise
-            raise StoreWriteError.from_os(self.data_dir, exc) from exc
+            if not read_only and exc.errno in WRITE_ERRNOS:  # the recovery's writes
+                raise StoreWriteError.from_os(self.data_dir, exc) from exc
+            verb = "read" if read_only else "open"
+            reason = exc.strerror or str(exc)
+            raise StoreError(f"cannot {verb} the store at {self.data_dir}: {reason}") from exc
         except BaseException:
             self._release()
             raise
