@@ -142,7 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send real orders to the venue: needs its API keys in PORTING_ALPHA_<VENUE>_API_KEY / _API_SECRET (or the OS keyring) and typing LIVE at start; with --demo, the simulator's signed endpoints",
     )
-    parser.add_argument("--theme", help="theme name (porting-dark, porting-light)")
+    parser.add_argument(
+        "--theme",
+        help="theme name (porting-dark, porting-light); default: the one last chosen with t",
+    )
+    parser.add_argument(
+        "--log-file",
+        type=Path,
+        help="write a log (INFO and up, rotated at 1 MB, API keys masked) to this file; "
+        "default: no log file. Give it before a command: porting-alpha --log-file F record",
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     plan = commands.add_parser("plan", help="print the legs of a tilt")
@@ -199,11 +208,14 @@ def _apply_settings(args: argparse.Namespace) -> None:
         "leverage": settings.leverage,
         "days": settings.window_days,
         "instrument": settings.instrument,
-        "theme": settings.theme,
     }
     for name, value in defaults.items():
         if getattr(args, name, None) is None and hasattr(args, name):
             setattr(args, name, value)
+    if hasattr(args, "theme"):
+        from tui.settings import launch_theme
+
+        args.theme = launch_theme(args.theme, args.data_dir, settings)
     for name in ("demo", "scenario", "portfolio", "target", "base", "live"):
         if not hasattr(args, name):
             setattr(args, name, None)
@@ -213,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     _apply_settings(args)
+    _start_log(args, sys.argv[1:] if argv is None else list(argv))
     try:
         code = _dispatch(args)
         # Flush here, not at exit: a reader that went away (a broken pipe) is handled below.
@@ -226,7 +239,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except Exception as err:  # last resort: a user never sees a traceback
+        import logging
+
+        logging.getLogger("porting_alpha").exception("internal error")
         return _internal_error(err, args)
+
+
+def _start_log(args: argparse.Namespace, argv: list[str]) -> None:
+    """Open ``--log-file`` (exit 2 in one line if it cannot be) and say what runs."""
+    import logging
+
+    from tui.logs import setup_logging
+
+    try:
+        handler = setup_logging(getattr(args, "log_file", None))
+    except OSError as err:
+        print(f"porting-alpha: --log-file: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT) from None
+    if handler is not None:
+        logging.getLogger("porting_alpha").info(
+            "porting-alpha %s started: %s", __version__, " ".join(argv)
+        )
 
 
 #: The subcommands, each a module of `tui.commands` with a ``run(args)``; none = the app.
@@ -267,9 +300,12 @@ def _internal_error(err: Exception, args: argparse.Namespace) -> int:
         try:
             log_dir.mkdir(parents=True, exist_ok=True)
             log = log_dir / "porting-alpha-crash.log"
+            from tui.logs import SECRETS
+
             with log.open("a", encoding="utf-8") as fh:
-                fh.write(f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n")
-                fh.write(traceback.format_exc())
+                # Masked like the log: a key in an argument or a message never lands here.
+                fh.write(SECRETS.mask(f"--- {datetime.now(UTC).isoformat()} {sys.argv!r}\n"))
+                fh.write(SECRETS.mask(traceback.format_exc()))
             where = str(log)
             break
         except OSError:

@@ -91,7 +91,7 @@ async def test_bad_tilt_inputs_are_refused_inline(app_factory: AppFactory) -> No
     app = app_factory()
     async with app.run_test(size=(160, 48)) as pilot:
         await market_ready(pilot)
-        await set_field(pilot, "#target-BTC", "abc")
+        await set_field(pilot, "#target-BTC", "1..2")  # letters never get in: not a number
         reason = app.query_one("#reason-target-BTC", Label)
         assert "not a number" in str(reason.content)
         await set_field(pilot, "#field-leverage", "0")

@@ -7,6 +7,7 @@ events as messages to the main screen, which folds them into its view state and 
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +33,8 @@ from tui.settings import LaunchOptions
 Clock = Callable[[], datetime]
 SessionFactory = Callable[..., Any]
 
+log = logging.getLogger("porting_alpha.app")
+
 #: Set by ``porting-alpha bench``: print the first frame's time and exit.
 FIRST_FRAME_ENV = "PORTING_ALPHA_BENCH_FIRST_FRAME"
 
@@ -50,9 +53,12 @@ class PortingAlphaApp(App[int]):
     # Focus is given after the first frame (it restyles every `:focus-within` ancestor).
     AUTO_FOCUS = None
 
+    # ^q quits from anywhere (q only where no field takes letters); ? or F1 is the help.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("t", "toggle_theme", "Theme"),
+        Binding("question_mark,f1", "help", "Help", tooltip="This help"),
+        Binding("t", "toggle_theme", "Theme", tooltip="Dark or light (remembered)"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("q", "quit", "Quit", show=False),
     ]
 
     def __init__(
@@ -89,8 +95,11 @@ class PortingAlphaApp(App[int]):
         )
         self._given_portfolio = portfolio
         self._portfolio_given = False
-        self._save_portfolio = True
+        self._unloaded: Portfolio | None = None
+        """The empty portfolio shown after a ``--portfolio`` that would not load: never saved
+        (the saved one stays as it was); what the user imports or edits afterwards is."""
         self._startup_notes: list[str] = []
+        self._startup_errors: list[str] = []
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
@@ -98,6 +107,13 @@ class PortingAlphaApp(App[int]):
         wanted = options.theme if options.theme in self.available_themes else "porting-dark"
         if wanted in self.available_themes:
             self.theme = wanted
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Function keys as printed on the keyboard (F2, not f2)."""
+        key = binding.key
+        if len(key) in (2, 3) and key[0] == "f" and key[1:].isdigit():
+            return key.upper()
+        return super().get_key_display(binding)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Our custom variables, so any theme (even Textual's own) parses the CSS."""
@@ -117,8 +133,14 @@ class PortingAlphaApp(App[int]):
 
     def on_mount(self) -> None:
         """Say what went wrong at start; the rest waits for the first frame."""
+        log.info("app started: %s, %s, data in %s", self.view.venue_label, self.view.mode,
+                 self.options.data_dir)  # fmt: skip
         for note in self._startup_notes:
+            log.warning(note)
             self.notify(note, severity="warning", timeout=8)
+        for error in self._startup_errors:
+            log.error(error)
+            self.notify(error, severity="error", timeout=30)
         # The store imports polars (≈ 0.25 s) and the session ccxt (≈ 0.8 s): both wait
         # until the first frame is out.
         self.call_after_refresh(self._after_first_frame)
@@ -175,9 +197,13 @@ class PortingAlphaApp(App[int]):
             try:
                 return load_portfolio(Path(self.options.portfolio))
             except Exception as exc:  # the app opens and says why; it saves nothing over
-                self._startup_notes.append(f"portfolio not loaded: {exc}")
-                self._save_portfolio = False
-                return Portfolio(holdings={})
+                from tui.app.modals.base import one_line
+
+                self._startup_errors.append(
+                    f"portfolio not loaded, nothing else used or saved: {one_line(exc)}"
+                )
+                self._unloaded = Portfolio(holdings={})
+                return self._unloaded
         try:
             return load_portfolio(sample_portfolio_path())
         except Exception as exc:
@@ -239,10 +265,11 @@ class PortingAlphaApp(App[int]):
             self.notify(note, severity="warning", timeout=8)
 
     def save_portfolio(self) -> None:
-        """Save the portfolio shown (never after a ``--portfolio`` that failed to load)."""
+        """Save the portfolio shown (not the empty one shown after a ``--portfolio`` that
+        failed to load)."""
         from tui.app.persistence import save_portfolio
 
-        if self.store is None or not self._save_portfolio:
+        if self.store is None or self.view.portfolio is self._unloaded:
             return
         try:
             save_portfolio(self.store, self.view.portfolio, self.clock())
@@ -303,6 +330,10 @@ class PortingAlphaApp(App[int]):
 
         venue = "binanceusdm" if self.options.demo else self.options.venue
         credentials = SIM_CREDENTIALS if self.options.demo else venue_keys(venue)
+        from tui.logs import mask_secret
+
+        # Keys from the keyring were never in the environment: the log masks them too.
+        mask_secret(*(str(v) for v in dict(credentials or {}).values() if v))
         exchange = create_exchange(
             venue, sim_url=self.sim.url if self.sim is not None else None, credentials=credentials
         )
@@ -316,6 +347,7 @@ class PortingAlphaApp(App[int]):
             return
         error = event.worker.error
         reason = f"{type(error).__name__}: {error}"
+        log.error("%s worker failed: %s", event.worker.group, reason)
         if event.worker.group == "feeds":
             self.main.post_message(msg.SessionProblem(reason))
         else:
@@ -335,8 +367,21 @@ class PortingAlphaApp(App[int]):
         return lambda: self.main.run_palette(action)
 
     def action_toggle_theme(self) -> None:
-        """Switch between the two Porting Alpha themes."""
+        """Switch between the two Porting Alpha themes; the next start opens on this one."""
+        from tui.settings import remember_theme
+
         self.theme = "porting-light" if self.theme == "porting-dark" else "porting-dark"
+        try:
+            remember_theme(Path(self.options.data_dir), self.theme)
+        except OSError as exc:
+            self.notify(f"theme not remembered for the next start: {exc}", severity="warning")
+
+    def action_help(self) -> None:
+        """The keys and what each pane shows (over whatever screen is open)."""
+        from tui.app.modals.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.main.key_help()))
 
     async def action_quit(self) -> None:
         """Stop the feeds, flush and close the store, let the feeds' cleanup finish, leave."""
@@ -350,6 +395,7 @@ class PortingAlphaApp(App[int]):
             self.notify("Finishing the orders in flight before quitting…", timeout=3)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.workers.wait_for_complete(sending), 10.0)
+        log.info("app closed")
         feeds = self.workers.cancel_group(self, "feeds")
         try:
             if self.store is not None:

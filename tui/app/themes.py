@@ -26,6 +26,7 @@ VARIABLE_DEFAULTS: dict[str, str] = {
     "loss": "#E0605A",
     "stale": "#7A8294",
     "caution": "#E8B04B",
+    "pane-border": "#2F5A7A",
 }
 
 _THEME_FIELDS = (

@@ -4,12 +4,13 @@ Nothing trades without this screen returning ``True``. It opens with **Back** fo
 Enter backs out; orders go only on ``y``, or on Enter / a click once the user has moved to
 Confirm (Tab or ←). ``n`` / Esc back out. It answers once, however fast keys come. When
 something blocks confirming (stale data, no sendable leg) the screen says why and only
-backing out is offered.
+backing out is offered — until the caller's ``recheck`` says it no longer does (fresh quotes
+after stale ones): then Confirm comes back, and the other way round.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -94,6 +95,7 @@ class ConfirmOrders(OnceModal[bool]):
         mode: str,
         summary: str,
         blocked: str = "",
+        recheck: Callable[[], str] | None = None,
     ) -> None:
         super().__init__()
         self.orders = list(orders)
@@ -101,6 +103,8 @@ class ConfirmOrders(OnceModal[bool]):
         self.mode = mode
         self.summary = summary
         self.blocked = blocked
+        self.recheck_block = recheck
+        """Says what blocks confirming now (``""``: nothing); ``None``: the block is final."""
 
     def compose(self) -> ComposeResult:
         """Title, summary, orders, warnings, blocked reason, buttons."""
@@ -114,8 +118,9 @@ class ConfirmOrders(OnceModal[bool]):
             yield table
             if self.warnings:
                 yield Static("\n".join(f"⚠ {w}" for w in self.warnings), id="warnings")
-            if self.blocked:
-                yield Static(f"Cannot confirm: {self.blocked}", id="blocked")
+            blocked = Static(f"Cannot confirm: {self.blocked}", id="blocked")
+            blocked.display = bool(self.blocked)
+            yield blocked
             with Horizontal(id="buttons"):
                 yield Button(
                     "Confirm (y)", id="confirm", variant="warning", disabled=not self.can_confirm
@@ -126,6 +131,19 @@ class ConfirmOrders(OnceModal[bool]):
     def can_confirm(self) -> bool:
         """Whether there is something to send and nothing blocks it."""
         return not self.blocked and bool(self.orders)
+
+    def recheck(self) -> None:
+        """Ask again what blocks confirming; show it, and enable Confirm when nothing does."""
+        if self.recheck_block is None or self.answered or not self.is_mounted:
+            return
+        blocked = self.recheck_block()
+        if blocked == self.blocked:
+            return
+        self.blocked = blocked
+        line = self.query_one("#blocked", Static)
+        line.update(f"Cannot confirm: {blocked}")
+        line.display = bool(blocked)
+        self.query_one("#confirm", Button).disabled = not self.can_confirm
 
     def on_mount(self) -> None:
         """Focus Back, always: Enter right after opening must never send anything."""

@@ -101,6 +101,9 @@ class PathPrompt(OnceModal[Path | None]):
                 id="path",
                 validators=[PathCheck(self.must_exist)],
                 validate_on=["changed", "submitted"],
+                # Typing goes after the default path, not over it (a selected-all default
+                # was replaced by the first key).
+                select_on_focus=False,
             )
             yield Label("", id="reason")
             yield Label("Enter accept · Esc cancel", id="hint")

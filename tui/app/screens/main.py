@@ -46,6 +46,8 @@ REFRESH_HZ = 4.0
 #: Price-driven chart redraws happen at most this often (history arrivals redraw at once).
 CHART_INTERVAL_S = 2.0
 NARROW_WIDTH = 140
+#: The pane keys, shown in the footer as one entry.
+PANES = Binding.Group("Panes")
 
 
 class DeskRestored(Message):
@@ -59,19 +61,50 @@ class DeskRestored(Message):
 class MainScreen(Screen[None]):
     """Holdings, tilt builder, active tilt, proposed legs and live feeds."""
 
+    # Pane keys: F2–F5 work from anywhere (a field types digits, so 1–4 only work from a
+    # table); the footer shows them as one group. u and r show only when they apply
+    # (`check_action`); Esc shows while a field has focus, as the way out of it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "confirm", "Confirm"),
-        Binding("d", "discard", "Discard"),
-        Binding("u", "unwind", "Unwind"),
-        Binding("r", "roll", "Roll", show=False),
-        Binding("k", "kill_switch", "Halt"),
-        Binding("i", "import_portfolio", "Import"),
-        Binding("o", "export_portfolio", "Export"),
+        Binding(
+            "escape",
+            "leave_field",
+            "Leave field",
+            tooltip="Leave the field (on to the proposed legs)",
+        ),
+        Binding("c", "confirm", "Confirm", tooltip="Review the proposed orders; y sends them"),
+        Binding("d", "discard", "Discard", tooltip="Archive the proposal; nothing is sent"),
+        Binding(
+            "u",
+            "unwind",
+            "Unwind",
+            tooltip="Review the orders that close the open tilt (with one open)",
+        ),
+        Binding(
+            "r", "roll", "Roll", tooltip="Review rolling an expiring dated future (when one is due)"
+        ),
+        Binding(
+            "k", "kill_switch", "Halt", tooltip="Kill switch: halt every new order; again to lift"
+        ),
+        Binding(
+            "i",
+            "import_portfolio",
+            "Import",
+            tooltip="Load holdings and SAA targets from a TOML file",
+        ),
+        Binding(
+            "o",
+            "export_portfolio",
+            "Export",
+            tooltip="Write holdings and SAA targets to a TOML file",
+        ),
+        Binding("f2", "focus_pane('holdings-table')", "Holdings pane", group=PANES),
+        Binding("f3", "focus_builder", "Tilt builder", group=PANES),
+        Binding("f4", "focus_pane('legs-table')", "Proposed legs", group=PANES),
+        Binding("f5", "focus_pane('feeds-table')", "Live feeds", group=PANES),
         Binding("1", "focus_pane('holdings-table')", "Holdings", show=False),
         Binding("2", "focus_builder", "Builder", show=False),
         Binding("3", "focus_pane('legs-table')", "Legs", show=False),
         Binding("4", "focus_pane('feeds-table')", "Feeds", show=False),
-        Binding("escape", "focus_pane('legs-table')", "Legs", show=False),
     ]
 
     def __init__(self, view: ViewState) -> None:
@@ -83,6 +116,8 @@ class MainScreen(Screen[None]):
         self._last_plan_at = 0.0
         self._charts_at = 0.0
         self._funding_asked_minute = -1
+        self._key_state: tuple[bool, bool] = (False, False)
+        """(a tilt is open, a roll is due) as the footer last showed them."""
 
     @property
     def pa(self) -> AppHost:
@@ -174,6 +209,8 @@ class MainScreen(Screen[None]):
         self.view.ingest_quotes(quotes)
         if self.desk is not None:
             self.desk.observe(quotes)
+        # A review blocked on stale prices is checked again as fresh ones come in.
+        trading_actions.recheck_review(self)
         if first_seen:
             # A market priced for the first time can change the plan: re-plan soon.
             self.schedule_plan()
@@ -213,6 +250,7 @@ class MainScreen(Screen[None]):
         self.query_one(AppHeader).show_clock(now)
         self.show_connection()
         self.view.dirty_feeds = True
+        trading_actions.recheck_review(self)  # prices can turn stale, or the feed come back
         desk = self.desk
         if desk is not None and desk.open_tilt is not None:
             self.view.dirty_active = True
@@ -301,6 +339,10 @@ class MainScreen(Screen[None]):
         """The open tilt's watch: P&L split, funding paid, spread, stop, time left, alerts."""
         watch = self.desk.watch(now, self.view.stale_symbols()) if self.desk else None
         self.query_one(ActiveTiltPanel).show(watch)
+        keys = (watch is not None, watch is not None and any("press r" in a for a in watch.alerts))
+        if keys != self._key_state:
+            self._key_state = keys
+            self.refresh_bindings()  # u shows with an open tilt, r when a roll is due
         legs = self.query_one(LegsPane)
         legs.border_title = (
             "Proposed legs (on top of the open tilt)" if watch is not None else "Proposed legs"
@@ -436,7 +478,36 @@ class MainScreen(Screen[None]):
         """Ask for a path and write the portfolio TOML there."""
         holdings_actions.ask_export(self)
 
-    # -- focus ----------------------------------------------------------------------------
+    # -- keys and focus ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """u only with an open tilt, r only when a roll is due, Esc only in a field (hidden
+        from the footer, and inert, otherwise)."""
+        if action == "unwind":
+            return self._key_state[0]
+        if action == "roll":
+            return self._key_state[1]
+        if action == "leave_field":
+            return isinstance(self.focused, Input)
+        return True
+
+    def key_help(self) -> list[tuple[str, list[BindingType]]]:
+        """The keys for the help screen, by where they work (read from the bindings)."""
+        from tui.app.modals.confirm import ConfirmOrders
+
+        return [
+            ("Anywhere", [*self.app.BINDINGS, *self.BINDINGS]),
+            ("In the holdings", list(HoldingsPane.BINDINGS)),
+            (
+                "In the proposed legs",
+                [Binding("enter", "compare", "Compare markets"), *LegsPane.BINDINGS],
+            ),
+            ("In the order review", list(ConfirmOrders.BINDINGS)),
+        ]
+
+    def action_leave_field(self) -> None:
+        """Esc in a field: on to the proposed legs (where c reviews them)."""
+        self.action_focus_pane("legs-table")
 
     def action_focus_pane(self, widget_id: str) -> None:
         """Focus one pane's table."""
@@ -449,7 +520,10 @@ class MainScreen(Screen[None]):
             inputs.first().focus()
 
     def run_palette(self, action: str) -> Any:
-        """Run one of this screen's actions from the command palette."""
+        """Run one of this screen's actions from the command palette (unwind and roll say
+        why when they do not apply, rather than being skipped as their keys are)."""
+        if action in ("unwind", "roll"):
+            return getattr(self, f"action_{action}")()
         return self.run_action(action)
 
     def action_cancel_all(self) -> None:

@@ -146,14 +146,50 @@ def review(screen: ScreenHost, proposal: Proposal) -> None:
             desk.back_out(proposal)
             screen.view.dirty_active = True
 
+    # A block that time can lift (stale prices, the feed down, a pre-trade check) is checked
+    # again while the review is open; one that cannot (no leg to send, a planner blocker,
+    # no perpetual to roll into) stays as it was said.
+    transient = not proposal.blocked or proposal.blocked == passing_block(screen, proposal)
     modal = ConfirmOrders(
         proposal.intents,
         proposal.warnings,
         mode=screen.view.mode,
         summary=proposal.summary,
         blocked=proposal.blocked,
+        recheck=(lambda: recheck_proposal(screen, proposal)) if transient else None,
     )
     screen.app.push_screen(modal, answered)
+
+
+def passing_block(screen: ScreenHost, proposal: Proposal) -> str:
+    """What blocks ``proposal`` now among the checks that pass with time: the feed's state
+    and stale prices (as the view sees them), then the desk's pre-trade checks."""
+    desk = screen.desk
+    view = screen.view
+    if proposal.plan is not None:
+        feed = view.confirm_blockers(proposal.plan)
+    elif view.feed_state in ("offline", "stale"):
+        feed = f"the venue is {view.feed_state}; prices are not live"
+    else:
+        feed = ""
+    if feed or desk is None or not proposal.intents:
+        return feed
+    tilt = desk.tilts.get(proposal.tilt_id)
+    return str(desk.refusal(proposal.intents, tilt))
+
+
+def recheck_proposal(screen: ScreenHost, proposal: Proposal) -> str:
+    """Run the checks again; the proposal carries the answer (the desk reads it at confirm)."""
+    if proposal.state == "pending":
+        proposal.blocked = passing_block(screen, proposal)
+    return str(proposal.blocked)
+
+
+def recheck_review(screen: ScreenHost) -> None:
+    """If a review is open, check its block again (fresh quotes can lift a stale one)."""
+    modal = screen.app.screen
+    if isinstance(modal, ConfirmOrders):
+        modal.recheck()
 
 
 async def send(screen: ScreenHost, proposal: Proposal) -> None:

@@ -1,7 +1,12 @@
 """The tilt builder: tactical targets per asset, base, window, leverage, instruments, stops.
 
-Every field validates as it is typed; the reason shows next to the field and a bad field
-blocks proposing (the builder then posts `TiltBuilder.Changed` with no spec).
+Every field validates as it is typed; the reason shows on its own line under the field (whole,
+wrapped at any width) and a bad field blocks proposing (the builder then posts
+`TiltBuilder.Changed` with no spec).
+
+The fields take numbers only (`NumberInput`): any other key goes on to the screen, so the
+screen's keys (``c`` confirm, ``d`` discard, ``k`` halt, ``?`` help…) work, and show in the
+footer, while a field has focus.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from pydantic import ValidationError
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -91,6 +97,43 @@ def parse_number(text: str) -> float | None:
     return float(cleaned) if cleaned else None
 
 
+#: What a number field takes: digits, sign, decimal point, separators, percent, exponent.
+NUMBER_CHARACTERS = frozenset("0123456789.,_%+-eE")
+#: Keys a number field swallows without passing them on: ``q`` would quit the app from a slip
+#: of the finger (ctrl+q quits from anywhere, and the footer says so).
+SWALLOWED = frozenset("qQ")
+
+
+class NumberInput(Input):
+    """An input for a number: it takes only what a number is written with, and leaves every
+    other printable key to the screen's bindings (so they work, and show in the footer)."""
+
+    def __init__(self, value: str | None = None, **kwargs: Any) -> None:
+        super().__init__(value, restrict=r"[0-9.,_%+\-eE]*", **kwargs)
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Consume number characters (and ``q``); leave letters and ``?`` to the screen."""
+        return character is not None and character in NUMBER_CHARACTERS | SWALLOWED
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and not self.check_consume_key(event.key, event.character):
+            # Not Input's handler (it would take the key), and not stopped: it bubbles on
+            # to the screen's and the app's bindings.
+            event.prevent_default()
+            return
+        if event.character in SWALLOWED:
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+
+#: Upper bounds of the stops: a loss beyond the whole base, or a relative spread moving more
+#: than it is worth, is no stop (the planner would never see it hit).
+MAX_STOP_LOSS_PCT = 100.0
+MAX_STOP_SPREAD_PCT = 100.0
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One global field of the builder."""
@@ -110,14 +153,14 @@ FIELDS: tuple[FieldSpec, ...] = (
         "stop-loss",
         "Stop loss",
         "% base",
-        NumberField("max loss", above=0, maximum=100, optional=True),
+        NumberField("max loss", above=0, maximum=MAX_STOP_LOSS_PCT, optional=True),
         "none",
     ),
     FieldSpec(
         "stop-spread",
         "Stop spread",
         "% move",
-        NumberField("spread move", above=0, maximum=100, optional=True),
+        NumberField("spread move", above=0, maximum=MAX_STOP_SPREAD_PCT, optional=True),
         "none",
     ),
 )
@@ -150,11 +193,23 @@ class TiltBuilder(Vertical):
         .field > Input { width: 12; }
         .field > Label.unit { width: 7; padding-left: 1; color: $text-muted; }
         .field > Select { width: 14; }
-        .field > Label.reason { width: 1fr; height: auto; color: $error; padding-left: 1; }
+        /* A reason gets its own line(s) under its field: whole at any width. */
+        Label.reason {
+            width: 100%; height: auto; color: $error; padding-left: 12;
+            text-wrap: wrap; display: none;
+        }
+        Label.reason.-shown { display: block; }
+        .target { height: auto; }
         #targets { height: auto; }
-        #targets-title, #sum { color: $text-muted; height: 1; }
+        #targets-title, #sum { color: $text-muted; height: auto; width: 100%; }
         #untiltable { color: $text-muted; width: 100%; height: auto; }
-        #problem { color: $error; height: auto; }
+        #problem { color: $error; width: 100%; height: auto; text-wrap: wrap; }
+        /* The instrument list opens over the fields below it: solid, and wide enough. */
+        Select > SelectOverlay {
+            width: 16;
+            background: $panel;
+            color: $foreground;
+        }
     }
     """
 
@@ -189,7 +244,7 @@ class TiltBuilder(Vertical):
         for spec in FIELDS:
             with Horizontal(classes="field"):
                 yield Label(spec.label, classes="name")
-                yield Input(
+                yield NumberInput(
                     id=f"field-{spec.key}",
                     validators=[spec.validator],
                     placeholder=spec.placeholder,
@@ -197,11 +252,11 @@ class TiltBuilder(Vertical):
                     select_on_focus=True,
                 )
                 yield Label(spec.unit, classes="unit")
-                yield Label("", id=f"reason-{spec.key}", classes="reason")
+            yield Label("", id=f"reason-{spec.key}", classes="reason")
         yield Label("", id="problem")
 
-    def _target_row(self, asset: str, value: str, instrument: str) -> Horizontal:
-        field = Input(
+    def _target_row(self, asset: str, value: str, instrument: str) -> Vertical:
+        field = NumberInput(
             value,
             id=f"target-{asset}",
             validators=[TARGET_CHECK],
@@ -217,13 +272,16 @@ class TiltBuilder(Vertical):
             id=f"instrument-{asset}",
         )
         self._rows[asset] = _TargetRow(value, instrument, field, select)
-        return Horizontal(
-            Label(asset, classes="name"),
-            field,
-            Label("%", classes="unit"),
-            select,
+        return Vertical(
+            Horizontal(
+                Label(asset, classes="name"),
+                field,
+                Label("%", classes="unit"),
+                select,
+                classes="field",
+            ),
             Label("", id=f"reason-target-{asset}", classes="reason"),
-            classes="field",
+            classes="target",
         )
 
     def set_assets(
@@ -298,6 +356,7 @@ class TiltBuilder(Vertical):
         reason = "" if result is None or result.is_valid else result.failure_descriptions[0]
         for label in self.query(f"#{reason_id}").results(Label):
             label.update(reason)
+            label.set_class(bool(reason), "-shown")
         if not self._quiet:
             self.emit()
 
