@@ -362,7 +362,7 @@ class PortingAlphaApp(App[int]):
         yield from super().get_system_commands(screen)
 
     def _palette_action(self, action: str) -> Callable[[], Any]:
-        if action in ("quit", "toggle_theme"):
+        if action in ("quit", "toggle_theme", "help"):
             return lambda: self.run_action(action)
         return lambda: self.main.run_palette(action)
 

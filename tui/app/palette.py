@@ -34,17 +34,20 @@ ACTIONS: tuple[ActionEntry, ...] = (
     ActionEntry("Kill switch", "Halt every new order; again to lift (k)", "kill_switch"),
     ActionEntry("Cancel all open orders", "Cancel every resting order at the venue", "cancel_all"),
     ActionEntry(
-        "Toggle theme", "Switch between porting-dark and porting-light (t)", "toggle_theme"
+        "Toggle theme",
+        "Switch between porting-dark and porting-light (t), remembered",
+        "toggle_theme",
     ),
     ActionEntry(
-        "Focus holdings", "Move focus to the holdings pane (1)", "focus_pane('holdings-table')"
+        "Focus holdings", "Move focus to the holdings pane (F2)", "focus_pane('holdings-table')"
     ),
-    ActionEntry("Focus tilt builder", "Move focus to the tilt builder (2)", "focus_builder"),
+    ActionEntry("Focus tilt builder", "Move focus to the tilt builder (F3)", "focus_builder"),
     ActionEntry(
-        "Focus proposed legs", "Move focus to the proposed legs (3)", "focus_pane('legs-table')"
+        "Focus proposed legs", "Move focus to the proposed legs (F4)", "focus_pane('legs-table')"
     ),
     ActionEntry(
-        "Focus live feeds", "Move focus to the live feeds (4)", "focus_pane('feeds-table')"
+        "Focus live feeds", "Move focus to the live feeds (F5)", "focus_pane('feeds-table')"
     ),
-    ActionEntry("Quit", "Flush the store and leave (q)", "quit"),
+    ActionEntry("Help", "Every key, and what each pane shows (? or F1)", "help"),
+    ActionEntry("Quit", "Flush the store and leave (q, Ctrl+Q)", "quit"),
 )

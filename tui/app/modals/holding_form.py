@@ -58,15 +58,20 @@ class HoldingForm(OnceModal[HoldingEdit | None]):
         align: center middle;
         & > Vertical {
             width: 64;
+            max-width: 100%;
             height: auto;
             border: thick $primary;
             background: $surface;
             padding: 1 2;
         }
-        .row { height: 1; margin-bottom: 1; }
+        .row { height: 1; }
         .row > Label.name { width: 14; color: $text-muted; }
         .row > Input { width: 16; }
-        .row > Label.reason { width: 1fr; padding-left: 1; color: $error; }
+        /* The reason gets the line(s) under its field, whole at any width. */
+        Label.reason {
+            width: 100%; height: auto; min-height: 1; margin-bottom: 1;
+            padding-left: 14; color: $error; text-wrap: wrap;
+        }
         #title { text-style: bold; margin-bottom: 1; }
         #note { color: $text-muted; margin-bottom: 1; }
         #hf-problem { color: $error; width: 100%; height: auto; margin-bottom: 1; }
@@ -110,7 +115,7 @@ class HoldingForm(OnceModal[HoldingEdit | None]):
                 with Horizontal(classes="row"):
                     yield Label(label, classes="name")
                     yield Input(value, id=f"hf-{key}", validators=[validator], compact=True)
-                    yield Label("", id=f"hf-reason-{key}", classes="reason")
+                yield Label("", id=f"hf-reason-{key}", classes="reason")
             problem = Label("", id="hf-problem")
             problem.display = False
             yield problem

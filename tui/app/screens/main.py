@@ -21,10 +21,11 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from tui.app import messages as msg
 from tui.app.screens import holdings_actions, trading_actions
+from tui.app.screens.footer import KeyFooter
 from tui.app.view import ViewState
 from tui.app.widgets.active_tilt import ActiveTiltPanel
 from tui.app.widgets.feeds import FeedsPane
@@ -142,7 +143,7 @@ class MainScreen(Screen[None]):
             yield ActiveTiltPanel()
             yield LegsPane()
             yield FeedsPane()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Fill the panes from the portfolio and start the timers."""
