@@ -202,3 +202,28 @@ def test_a_second_recorder_is_refused_and_export_reads_beside_a_running_one(tmp_
     assert [r["kind"] for r in csv.DictReader(io.StringIO(audit))] == ["start", "stop"]
     after = cli("export", "quotes", "--data-dir", str(data)).stdout
     assert len(list(csv.DictReader(io.StringIO(after)))) >= during
+
+
+def test_record_on_a_disk_full_from_the_start_releases_the_directory(tmp_path, monkeypatch, capsys):
+    """Not even the start can be audited: one line, exit 2, and the store is let go."""
+    import errno
+    import os
+
+    from tui.cli import main
+    from tui.store import Store
+    from tui.store import journal as journal_mod
+
+    def write_line(fd, line):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(journal_mod, "write_line", write_line)
+    data = tmp_path / "store"
+    code = main(["record", "--demo", "--scenario", str(FROZEN), "--data-dir", str(data)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"porting-alpha: cannot write the store at {data}: No space left on device"
+    )
+    monkeypatch.undo()
+    with Store.open(data) as store:  # the directory was released (its lock too)
+        assert store.problems == [] and store.read("audit").is_empty()

@@ -75,7 +75,7 @@ async def record(args: Any, assets: list[str]) -> int:
             raise InputError(str(err)) from None
         server = SimServer(scenario)
         sim_url = await server.start()
-    status = StatusLine()
+    status = StatusLine(sys.stderr)  # the stream of now (a default is bound at import)
     try:
         store = Store.open(args.data_dir)
     except (OSError, StoreError) as err:
@@ -117,7 +117,8 @@ async def record(args: Any, assets: list[str]) -> int:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        failure = failure or _closing_failure(store, status)
+        closing = _closing_failure(store, status)  # always: it releases the directory
+        failure = failure or closing
         if server is not None:
             await server.stop()
     status.show(force=True)
