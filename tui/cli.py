@@ -188,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     halt.add_argument("--data-dir", type=_data_dir, help="directory of the state store")
 
     bench = commands.add_parser("bench", help="measure the budgets of docs/design.md §8")
-    bench.add_argument("--quick", action="store_true", help="fewer rounds")
+    bench.add_argument("--quick", action="store_true", help="fewer rounds (under 3 minutes)")
+    bench.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    # Every benchmark at its smallest, for the tests that check the output's shape.
+    bench.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
