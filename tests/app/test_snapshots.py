@@ -1,7 +1,8 @@
-"""Snapshots of the main screen, the confirm modal and an active tilt, in both themes.
+"""Snapshots of the main screen, the confirm modal and an active tilt, in both themes, at
+160×48, 100×30 and 80×24 (what each size shows: tests/app/test_small_terminals.py).
 
-Fixed terminal (160×48), the frozen scenario with its clock stopped, a fixed app clock and a
-pinned tilt id: every run draws the same screen. Update with ``pytest --snapshot-update``.
+The frozen scenario with its clock stopped, a fixed app clock and a pinned tilt id: every run
+draws the same screen. Update with ``pytest --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tests.app.staging import type_into as set_field
 from tests.app.staging import wait_until as wait_for
 from tui.app.modals.confirm import ConfirmOrders
 
-SIZE = (160, 48)
+SIZES = {"160x48": (160, 48), "100x30": (100, 30), "80x24": (80, 24)}
 THEMES = ["porting-dark", "porting-light"]
 
 
@@ -49,9 +50,10 @@ async def _active(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.6)
 
 
+@pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("theme", THEMES)
 class TestScreens:
-    """The three screens a user sees most, per theme."""
+    """The three screens a user sees most, per theme and terminal size."""
 
     def _app(self, tmp_path: Path, still_scenario: Path, theme: str) -> Any:
         app = make_app(tmp_path / "data", still_scenario, theme=theme)
@@ -59,19 +61,19 @@ class TestScreens:
         return app
 
     def test_main(
-        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str
+        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str, size: str
     ) -> None:
         app = self._app(tmp_path, still_scenario, theme)
-        assert snap_compare(app, terminal_size=SIZE, run_before=market_ready)
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=market_ready)
 
     def test_confirm_modal(
-        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str
+        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str, size: str
     ) -> None:
         app = self._app(tmp_path, still_scenario, theme)
-        assert snap_compare(app, terminal_size=SIZE, run_before=_confirm)
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=_confirm)
 
     def test_active_tilt(
-        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str
+        self, snap_compare: Any, tmp_path: Path, still_scenario: Path, theme: str, size: str
     ) -> None:
         app = self._app(tmp_path, still_scenario, theme)
-        assert snap_compare(app, terminal_size=SIZE, run_before=_active)
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=_active)

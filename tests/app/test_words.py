@@ -47,7 +47,7 @@ def test_a_month_of_funding_is_labelled_with_dates_not_hours() -> None:
 def test_a_few_seconds_since_entry_are_labelled_with_clock_times() -> None:
     # Just entered: 22 seconds of ratio ("-0.0061 … 0.0000" hours before) → seconds on the clock.
     _, labels, title = time_ticks(T - timedelta(seconds=22), T, T, 5)
-    assert labels == ["14:30:20", "14:30:30"]
+    assert labels == ["14:30:15", "14:30:20", "14:30:25", "14:30:30"]
     assert title == "UTC 24 Nov"
     _, labels, _ = time_ticks(T - timedelta(hours=5), T, T, 5)
     assert labels == ["10:00", "11:00", "12:00", "13:00", "14:00"]
@@ -152,6 +152,25 @@ def test_one_source_of_prices_per_frame() -> None:
     assert view.portfolio.value(view.prices()) == view.plan.portfolio_value_usd == 100_000
     view.replan(NOW, {}, 20.0)
     assert view.portfolio.value(view.prices()) == view.plan.portfolio_value_usd == 100_100
+
+
+def test_one_source_of_prices_when_nothing_is_proposed() -> None:
+    # Right after a confirm every asset is inside the band: no plan, but the builder's base
+    # and the holdings total still come from the same prices (they read $130,535 vs
+    # $130,520 in one frame).
+    view = ViewState(venue="test", received_clock=lambda: T, rebalance_tolerance_usd=50.0)
+    view.portfolio = FIFTY_FIFTY
+    view.markets = {m.symbol: m for m in (BTC, ETH)}
+    view.ingest_quotes(QUOTES)
+    view.tilt = TiltSpec(targets={"BTC": 0.65, "ETH": 0.35}, leverage=5, window_days=45)
+    view.replan(NOW, {"BTC": 15_000.0, "ETH": -15_000.0}, 20.0)
+    assert view.plan is None
+    view.ingest_quotes({"BTC/USDT:USDT": q("BTC/USDT:USDT", 50_100, 0.0001)})
+    total = holdings_rows(view.portfolio, view.prices(), {}, set())[-1].cells[3].text
+    assert (
+        total == "$100,000"
+        and view.sum_line() == "Σ targets 100% of $100,000 base (portfolio value)"
+    )
 
 
 def test_the_app_plans_with_the_tolerance_band() -> None:

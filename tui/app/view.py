@@ -55,8 +55,9 @@ class ViewState:
     rebalance_tolerance_usd: float = 0.0
     """No leg smaller than this (USD) is proposed (the ``rebalance_tolerance_usd`` setting)."""
     plan_prices: dict[str, float] | None = None
-    """The asset prices the current plan was made with: the holdings, the builder's base and
-    the legs are drawn from these, so one frame never shows two portfolio values."""
+    """The asset prices of the last re-plan (``None`` before one): the holdings, the
+    builder's base and the legs are drawn from these, so one frame never shows two
+    portfolio values (the re-plan is throttled; the holdings redraw on every tick)."""
     tilt: TiltSpec | None = None
     tilt_problems: list[str] = field(default_factory=list)
     plan: Plan | None = None
@@ -142,9 +143,9 @@ class ViewState:
         return untiltable_notes(self.portfolio, self.markets.values(), self.prices(), self.venue)
 
     def prices(self) -> dict[str, float]:
-        """A spot price per asset (perp index, else mark): the current plan's while there is
-        one (the same prices everywhere in a frame), else the latest quotes'."""
-        if self.plan_prices is not None and self.plan is not None:
+        """A spot price per asset (perp index, else mark) as of the last re-plan (the same
+        prices everywhere in a frame); the latest quotes' before the first."""
+        if self.plan_prices is not None:
             return self.plan_prices
         return self.live_prices()
 
@@ -204,16 +205,15 @@ class ViewState:
         from tui.core.planner import plan_tilt
 
         self.plan, self.plan_problem = None, ""
-        if self.plan_prices is not None:
-            self.plan_prices = None
-            self.dirty_holdings = True
+        # Every pane is drawn on the prices of this re-plan, whether or not it plans.
+        self.plan_prices = self.live_prices()
+        self.dirty_holdings = True
         if self.discarded:
             return "Proposal discarded. Change an input to propose again."
         if self.tilt is None:
             return "Fix the tilt builder: " + "; ".join(self.tilt_problems)
         if not self.markets:
             return f"Waiting for markets from {self.venue}…"
-        prices = self.live_prices()
         try:
             plan = plan_tilt(
                 self.portfolio,
@@ -245,9 +245,6 @@ class ViewState:
                 "market's minimum). Change a target to adjust it, or press u to unwind."
             )
         self.plan = plan
-        # The holdings are redrawn on the prices this plan was made with.
-        self.plan_prices = prices
-        self.dirty_holdings = True
         return ""
 
     def sum_line(self) -> str:

@@ -146,16 +146,20 @@ class AppHeader(Horizontal):
         conn.update(text)
         conn.set_classes(f"-{state}")
 
-    _short = False
-    """Narrow terminal: the clock without its date (UTC all the same), no title."""
+    _clock_shape = "%Y-%m-%d %H:%M:%S UTC"
+    """How the clock is written: shorter on a narrow terminal (always UTC)."""
 
     def on_resize(self, event: Resize) -> None:
-        """Under 120 columns the title goes and the clock drops its date (the connection's
-        words need the room)."""
-        self._short = event.size.width < 120
-        self.query_one("#title", Label).display = not self._short
+        """Under 120 columns the title goes and the clock drops its date, under 100 its
+        "UTC" too: the connection's words need the room."""
+        width = event.size.width
+        self.query_one("#title", Label).display = width >= 120
+        if width >= 120:
+            self._clock_shape = "%Y-%m-%d %H:%M:%S UTC"
+        else:
+            self._clock_shape = "%H:%M:%S UTC" if width >= 100 else "%H:%M:%S"
 
     def show_clock(self, now: datetime) -> None:
         """The clock, in UTC (funding settles on UTC hours)."""
-        shape = "%H:%M:%S" if self._short else "%Y-%m-%d %H:%M:%S UTC"
+        shape = self._clock_shape
         self.query_one("#clock", Label).update(now.strftime(shape))

@@ -177,6 +177,7 @@ class LegsPane(Vertical):
         self.border_title = "Proposed legs"
         yield Static("Waiting for markets and a tilt…", id="empty")
         table = RowTable(COLUMNS, show_cursor=True, id="legs-table")
+        table.display = False  # until there is a plan: the placeholder alone, no bare header
         table.detail_notes = self._detail_notes
         table.detail_title = lambda key: (
             "Proposed legs, total" if key == TOTAL_KEY else f"Proposed leg {key.split(':', 1)[-1]}"
