@@ -14,8 +14,8 @@ from textual.color import Color
 from textual_plotext import PlotextPlot
 
 #: Tick steps the x axis may use, in seconds (1 s to a week).
-TICK_STEPS = (1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 3 * 3600, 6 * 3600)
-TICK_STEPS += (12 * 3600, 86_400, 2 * 86_400, 7 * 86_400)
+TICK_STEPS: tuple[int, ...] = (1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 10_800)
+TICK_STEPS += (21_600, 43_200, 86_400, 2 * 86_400, 7 * 86_400)
 
 
 def time_ticks(
