@@ -6,8 +6,11 @@ ccxt is imported here lazily (≈ 0.8 s), so nothing that starts the app waits f
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from tui.engine.gate import RequestGate
 
 #: Venues the engine knows how to read, with the ccxt options that keep ``load_markets`` small.
 VENUE_OPTIONS: dict[str, dict[str, Any]] = {
@@ -66,11 +69,16 @@ def create_exchange(
     pro: bool = False,
     credentials: dict[str, str] | None = None,
     options: dict[str, Any] | None = None,
+    gate: RequestGate | None = None,
+    timeout_s: float = 10.0,
 ) -> Any:
     """Create a ccxt async (or ccxt.pro when ``pro``) client for ``venue``.
 
     With ``sim_url`` (``http://127.0.0.1:PORT``) every REST and websocket base is rewritten to
-    the simulator. The caller owns the client and must ``await exchange.close()``.
+    the simulator. Every REST request passes one `RequestGate` of this client (``gate``, else
+    a new one), which keeps the venue's ``Retry-After`` for all of them and refuses garbled
+    bodies; ``timeout_s`` bounds each request. The caller owns the client and must
+    ``await exchange.close()``.
     """
     module = importlib.import_module("ccxt.pro" if pro else "ccxt.async_support")
     klass = getattr(module, venue, None)
@@ -78,7 +86,7 @@ def create_exchange(
         raise VenueError(f"unknown venue {venue!r}; try binanceusdm, bybit or okx")
     config: dict[str, Any] = {
         "enableRateLimit": True,
-        "timeout": 10_000,
+        "timeout": round(timeout_s * 1000),
         "options": {**VENUE_OPTIONS.get(venue, {}), **(options or {})},
     }
     if credentials:
@@ -88,4 +96,7 @@ def create_exchange(
         exchange.urls["api"] = rewrite_urls(exchange.urls["api"], sim_url)
         # The simulator keeps its own clock; never skew signed requests toward it.
         exchange.options["adjustForTimeDifference"] = False
+    from tui.engine.gate import RequestGate  # imports ccxt's errors: as lazily as ccxt
+
+    (gate or RequestGate()).install(exchange)
     return exchange

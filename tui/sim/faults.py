@@ -1,9 +1,10 @@
-"""Fault injection for the REST side: latency, 5xx errors, 429s and truncated bodies."""
+"""Fault injection for the REST side: latency, 5xx errors, 429s, 418 bans, truncated bodies."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 from collections.abc import Awaitable, Callable
 
@@ -20,6 +21,11 @@ INTERNAL_ERROR = {
 TOO_MANY = {
     "code": -1003,
     "msg": "Too many requests; current limit of IP is 2400 requests per minute.",
+}
+#: Binance's answer to a client that kept sending after its 429s (with HTTP 418).
+BANNED = {
+    "code": -1003,
+    "msg": "Way too many requests; IP banned. Please use the websocket for live updates.",
 }
 
 
@@ -45,11 +51,14 @@ class FaultInjector:
         self._count = 0
 
     async def before(self) -> web.Response | None:
-        """Delay, then maybe answer instead of the handler (429 or 503); None = carry on."""
+        """Delay, then maybe answer instead of the handler (418, 429 or 503); None = carry on."""
         faults = self.faults
         self._count += 1
         if faults.latency_ms > 0:
             await self.sleep(faults.latency_ms / 1000.0)
+        if faults.ban_s > 0:
+            wait = str(max(1, math.ceil(faults.ban_s)))
+            return web.json_response(BANNED, status=418, headers={"Retry-After": wait})
         if faults.rate_limit_every and self._count % faults.rate_limit_every == 0:
             return web.json_response(TOO_MANY, status=429, headers={"Retry-After": "1"})
         if faults.error_rate and self._rng.random() < faults.error_rate:

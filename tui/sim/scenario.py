@@ -326,6 +326,9 @@ class Faults(BaseModel):
     """Fraction of REST bodies cut short (truncated JSON)."""
     ws_drop_every_s: Annotated[float, Field(ge=0, le=86_400, allow_inf_nan=False)] = 0.0
     """Close every websocket connection this often (wall seconds); 0 = never."""
+    ban_s: Annotated[float, Field(ge=0, le=86_400, allow_inf_nan=False)] = 0.0
+    """While > 0, every REST request gets HTTP 418 (Binance's IP ban) with ``Retry-After``
+    of this many seconds (rounded up); 0 = no ban."""
 
 
 class Scenario(BaseModel):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -33,6 +35,24 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: still in flight this long to finish before their connections are cut (aiohttp's default
 #: waits 60 s). The simulator holds no state worth waiting for.
 STOP_TIMEOUT_S = 0.1
+#: REST requests remembered in `SimServer.requests` (the oldest are forgotten first).
+REQUEST_LOG_SIZE = 100_000
+
+
+@dataclass
+class RequestRecord:
+    """One REST request as the simulator saw it: when it arrived, what, and the answer's status.
+
+    ``at`` is ``time.monotonic()`` on arrival, before any injected latency: the moment a
+    client's request reached the venue, which is what a venue's rate limits count. A request
+    is logged as it arrives, with ``status`` 0 until it is answered (one held by the latency
+    fault may never be).
+    """
+
+    at: float
+    method: str
+    path: str
+    status: int = 0
 
 
 class SimServer:
@@ -70,6 +90,8 @@ class SimServer:
         self.signer = Signer(api_key, secret)
         self.streams = StreamHub(self.market, stream_interval_s)
         self._faults = FaultInjector(scenario.faults, scenario.seed)
+        self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
+        """Every REST request (websocket upgrades aside) in order of arrival."""
         self._runner: web.AppRunner | None = None
         self._dropper: asyncio.Task[None] | None = None
         self.url = ""
@@ -153,14 +175,18 @@ class SimServer:
             return await self.streams.handle(request)
         # Drop the original-host segment: /fapi.binance.com/fapi/v1/time -> fapi/v1/time.
         _, _, path = request.path.lstrip("/").partition("/")
+        record = RequestRecord(time.monotonic(), request.method, path)
+        self.requests.append(record)
         early = await self._faults.before()
         if early is not None:
+            record.status = early.status
             return early
         try:
             payload = await self._answer(request, path)
             status = 200
         except ApiError as err:
             payload, status = err.body(), err.status
+        record.status = status
         return web.Response(
             body=self._faults.body(payload), status=status, content_type="application/json"
         )
