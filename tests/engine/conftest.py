@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tui.engine.events import EngineEvent, FeedStatus
+from tui.engine.health import Pacing
 from tui.engine.session import MarketSession
 from tui.sim.scenario import default_scenario_path, load_scenario
 from tui.sim.server import SimServer
@@ -67,7 +68,7 @@ async def session(sim: SimServer) -> AsyncIterator[tuple[MarketSession, Recorder
         sim_url=sim.url,
         assets=["BTC", "ETH"],
         poll_seconds=0.2,
-        stale_floor_s=1.0,
+        pacing=Pacing(stale_floor_s=1.0),
         credentials={"apiKey": "demo-key", "secret": "demo-secret"},
         wall_clock=lambda: OUR_CLOCK,
     )

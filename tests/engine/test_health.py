@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tui.engine.health import MAX_BACKOFF_S, FeedHealth, backoff_delay, retry_after_seconds
+from tui.engine.gate import parse_retry_after
+from tui.engine.health import (
+    MAX_BACKOFF_S,
+    FeedHealth,
+    backoff_delay,
+    feed_detail,
+    venue_state,
+)
 
 
 class FakeClock:
@@ -62,13 +69,57 @@ def test_retry_after_is_honoured():
     assert all(backoff_delay(1, 1.0, retry_after=7.0) >= 7.0 for _ in range(50))
 
 
-class _Exchange:
-    def __init__(self, headers: dict[str, str]) -> None:
-        self.last_response_headers = headers
-
-
 def test_retry_after_header_is_read_case_insensitively():
-    assert retry_after_seconds(_Exchange({"Retry-After": "3"})) == 3.0
-    assert retry_after_seconds(_Exchange({"retry-after": "1.5"})) == 1.5
-    assert retry_after_seconds(_Exchange({"retry-after": "soon"})) is None
-    assert retry_after_seconds(_Exchange({})) is None
+    assert parse_retry_after({"Retry-After": "3"}) == 3.0
+    assert parse_retry_after({"retry-after": "1.5"}) == 1.5
+    assert parse_retry_after({"retry-after": "soon"}) is None
+    assert parse_retry_after({"Retry-After": "nan"}) is None
+    assert parse_retry_after({}) is None and parse_retry_after(None) is None
+
+
+def test_backoff_cap_is_the_callers():
+    assert max(backoff_delay(20, 0.2, cap=1.0) for _ in range(200)) <= 1.0
+
+
+def test_a_slow_answer_is_degraded_and_late_not_stale():
+    feed, clock = health(period=2.0)
+    feed.ok(duration=3.2)  # a venue taking 3 s an answer
+    assert feed.evaluate() == "degraded"
+    assert feed_detail(feed) == "slow venue: answers take up to 4 s"
+    clock.now += 6.0 + 3.0  # past 3 periods, not past 3 periods plus the answer's time
+    assert feed.evaluate() == "degraded"
+    clock.now += 0.3
+    assert feed.evaluate() == "stale"
+    feed.ok(duration=0.1)
+    assert feed.evaluate() == "live" and feed_detail(feed) == ""
+
+
+def test_detail_names_the_reason():
+    feed, clock = health()
+    assert feed_detail(feed, idle=True) == "no market followed"
+    feed.ok()
+    feed.error("ExchangeNotAvailable: 503")
+    feed.evaluate()
+    assert feed_detail(feed) == "ExchangeNotAvailable: 503"
+    clock.now += 7.0
+    feed.evaluate()
+    assert feed_detail(feed) == "no fresh data (ExchangeNotAvailable: 503)"
+
+
+def test_venue_state_from_its_feeds():
+    marks, clock = health()
+    book = FeedHealth("book", 2.0, _clock=clock)
+    feeds = {"marks": marks, "book": book}
+    assert venue_state(feeds) is None  # nothing answered or failed yet
+    marks.ok()
+    book.ok()
+    for feed in feeds.values():
+        feed.evaluate()
+    assert venue_state(feeds) == "live"
+    book.error("ExchangeNotAvailable: 503")
+    book.evaluate()
+    assert venue_state(feeds) == "degraded"
+    clock.now += 7.0
+    for feed in feeds.values():
+        feed.evaluate()
+    assert venue_state(feeds) == "stale"

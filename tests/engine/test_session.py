@@ -129,10 +129,16 @@ async def test_unreachable_venue_reports_offline_and_keeps_trying():
         "binanceusdm", sim_url="http://127.0.0.1:9", assets=["BTC"], poll_seconds=0.2
     )
     task = asyncio.create_task(market.run(events))
-    await events.wait_for(lambda: events.of(FeedStatus))
-    status = events.of(FeedStatus)[0]
-    assert (status.feed, status.state) == ("venue", "offline")
-    assert "cannot reach binanceusdm" in status.detail and "retrying" in status.detail
+    await events.wait_for(lambda: len(events.of(FeedStatus)) >= 2)
+    first, second = events.of(FeedStatus)[:2]
+    # Said at once, before any answer: the venue is being connected to.
+    assert (first.feed, first.state, first.detail) == (
+        "venue",
+        "offline",
+        "connecting to binanceusdm…",
+    )
+    assert (second.feed, second.state) == ("venue", "offline")
+    assert "cannot reach binanceusdm" in second.detail and "retrying" in second.detail
     assert not task.done()  # still retrying, never raised
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -165,13 +171,15 @@ async def test_backfill_windows_do_not_depend_on_when_they_are_asked(elapsed_ms)
     market = MarketSession("binanceusdm", wall_clock=lambda: ours[0])
     venue = _Venue()
     market.exchange = venue
-    await market._sync_clock()
+    await market.clock.sync(venue)
     ours[0] += elapsed_ms / 1000
     assert market.venue_now() == START + timedelta(milliseconds=elapsed_ms)
     perp = MarketSpec(
         symbol="BTC/USDT:USDT", base="BTC", quote="USDT", settle="USDT", instrument="perp"
     )
-    await market._backfill(perp.symbol, perp)
+    await market.backfill.history(
+        venue, perp, now_ms=market.clock.venue_ms(), at=market.received_now()
+    )
     ms = int(START.timestamp() * 1000)
     assert venue.asked == [("funding", ms - 30 * 86_400_000), ("candles", ms - 7 * 86_400_000)]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ccxt.base.errors import BadResponse, BaseError, ExchangeError, NetworkError
 
-__all__ = ["CCXT_ERRORS", "BadResponse", "describe"]
+__all__ = ["CCXT_ERRORS", "BadResponse", "NetworkError", "describe"]
 
 #: ``NetworkError`` is *not* an ``ExchangeError``: catch both (and ccxt's base for the rest).
 CCXT_ERRORS: tuple[type[BaseException], ...] = (NetworkError, ExchangeError, BaseError)

@@ -9,7 +9,7 @@ from typing import Any
 
 from tui.core.models import MarketSpec
 from tui.engine.brackets import load_brackets, with_brackets
-from tui.engine.errors import CCXT_ERRORS
+from tui.engine.errors import BadResponse
 
 #: Settle currencies the planner values at 1.0 USD.
 SETTLE_CURRENCIES = ("USDT",)
@@ -70,6 +70,7 @@ async def load_market_specs(
     store: Any = None,
     bracket_assets: Iterable[str] | None = None,
     fetched_at: datetime | None = None,
+    reload: bool = False,
 ) -> dict[str, MarketSpec]:
     """Load markets (perps and dated futures of ``assets``, or all) as specs by symbol.
 
@@ -84,9 +85,19 @@ async def load_market_specs(
     the ``store``'s cache of an earlier answer; each spec carries its venue's liquidation rule.
     A market with neither keeps no brackets (the planner's fallback, an estimate). No tiers
     call can fail the load.
+
+    A load that finds no tradable futures market at all raises ``BadResponse``: no futures
+    venue lists none, so the answer was empty or garbled. ccxt keeps what it loaded, empty or
+    not, and hands it back on the next call: ``reload`` asks the venue again (for a retry).
+    A failed funding-interval list fails the load too (an interval it does not know would
+    otherwise be taken for the venue's standard 8 h).
     """
     wanted = {a.upper() for a in assets} if assets is not None else None
-    markets = await exchange.load_markets()
+    markets = await exchange.load_markets(reload)
+    if not any(is_tradable_future(m) for m in markets.values()):
+        raise BadResponse(
+            f"{exchange.id}: the markets answer listed no futures market (empty or garbled)"
+        )
     chosen = [
         m
         for m in markets.values()
@@ -118,10 +129,7 @@ async def load_market_specs(
 async def _funding_intervals(exchange: Any, perp_symbols: list[str]) -> dict[str, float]:
     if not perp_symbols or not exchange.has.get("fetchFundingIntervals"):
         return {}
-    try:
-        listed = await exchange.fetch_funding_intervals()
-    except CCXT_ERRORS:
-        return {}
+    listed = await exchange.fetch_funding_intervals()
     out: dict[str, float] = {}
     for symbol, entry in listed.items():
         hours = parse_interval_hours(entry.get("interval"))

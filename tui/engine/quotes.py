@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from tui.core.models import MarketSpec, Quote, utc_from_ms
-from tui.engine.errors import CCXT_ERRORS, BadResponse
+from tui.engine.errors import CCXT_ERRORS, BadResponse, describe
 from tui.engine.markets import funding_interval_hours
 
 
@@ -62,14 +63,19 @@ async def fetch_quotes(
 
 
 async def fetch_marks(
-    exchange: Any, specs: Mapping[str, MarketSpec], *, received_at: datetime | None = None
+    exchange: Any,
+    specs: Mapping[str, MarketSpec],
+    *,
+    received_at: datetime | None = None,
+    errors: list[str] | None = None,
 ) -> dict[str, Quote]:
     """Funding, mark and index of perps, and mark and index of dated futures.
 
     The perps' funding call comes first and raises on failure. Its answer carries mark and
     index on Binance and Bybit; what it lacks (OKX: both), and the dated futures' prices, come
     from the mark price call (or, where the venue has none, its tickers), and OKX's index
-    from its index tickers. Those are secondary: a failure leaves the fields empty.
+    from its index tickers. Those are secondary: a failure leaves the fields empty, and is
+    told in ``errors`` (when given) so that a caller missing a price can say why.
     ``received_at`` stamps every quote (default: now).
     """
     now = _received(received_at)
@@ -86,7 +92,7 @@ async def fetch_marks(
     unpriced = [s for s in perps if s in quotes and quotes[s].mark is None]
     # Perps and dated futures in separate calls: binanceusdm refuses a mix.
     for group in (unpriced, futures):
-        for symbol, ticker in (await _mark_tickers(exchange, group)).items():
+        for symbol, ticker in (await _mark_tickers(exchange, group, errors)).items():
             if symbol not in specs:
                 continue
             prices = Quote(
@@ -102,7 +108,9 @@ async def fetch_marks(
     return quotes
 
 
-async def _mark_tickers(exchange: Any, symbols: list[str]) -> dict[str, Any]:
+async def _mark_tickers(
+    exchange: Any, symbols: list[str], errors: list[str] | None = None
+) -> dict[str, Any]:
     """Mark prices of ``symbols`` as ccxt tickers, or ``{}`` when the venue cannot say.
 
     ``fetch_mark_prices`` where the venue has it (Binance, OKX); otherwise its tickers, which
@@ -115,7 +123,9 @@ async def _mark_tickers(exchange: Any, symbols: list[str]) -> dict[str, Any]:
             return dict(await exchange.fetch_mark_prices(symbols))
         if exchange.has.get("fetchTickers"):
             return dict(await exchange.fetch_tickers(symbols))
-    except Exception:  # secondary data: its absence is shown, not fatal
+    except Exception as err:  # secondary data: its absence is shown, not fatal
+        if errors is not None:
+            errors.append(describe(err))
         return {}
     return {}
 
@@ -154,28 +164,41 @@ async def _fill_okx_index(exchange: Any, quotes: dict[str, Quote], now: datetime
 
 
 async def fetch_books(
-    exchange: Any, specs: Mapping[str, MarketSpec], *, received_at: datetime | None = None
+    exchange: Any,
+    specs: Mapping[str, MarketSpec],
+    *,
+    received_at: datetime | None = None,
+    errors: list[str] | None = None,
 ) -> dict[str, Quote]:
     """Bid/ask per symbol from the book ticker (Binance's 24 h ticker carries none).
 
-    Perps and dated futures go in separate calls (binanceusdm refuses a mix); a failing
-    group leaves only its own symbols without a book, and the first error is raised after
-    the other group has been read. ``received_at`` stamps every quote (default: now).
+    Perps and dated futures go in separate calls (binanceusdm refuses a mix), side by side
+    (a venue that hangs costs one timeout, not two); a failing group leaves only its own
+    symbols without a book, told in ``errors`` (when given), and its error is raised only
+    when no group answered. ``received_at`` stamps every quote (default: now).
     """
     now = _received(received_at)
+    groups = [
+        [s for s, m in specs.items() if m.instrument == instrument]
+        for instrument in ("perp", "future")
+    ]
+    groups = [symbols for symbols in groups if symbols]
+
+    async def read(symbols: list[str]) -> Any:
+        if exchange.has.get("fetchBidsAsks"):
+            return await exchange.fetch_bids_asks(symbols)
+        return await exchange.fetch_tickers(symbols)
+
+    answers = await asyncio.gather(*(read(g) for g in groups), return_exceptions=True)
     out: dict[str, Quote] = {}
     failure: BaseException | None = None
-    for instrument in ("perp", "future"):
-        symbols = [s for s, m in specs.items() if m.instrument == instrument]
-        if not symbols:
-            continue
-        try:
-            if exchange.has.get("fetchBidsAsks"):
-                books = await exchange.fetch_bids_asks(symbols)
-            else:
-                books = await exchange.fetch_tickers(symbols)
-        except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
-            failure = failure or err
+    for books in answers:
+        if isinstance(books, BaseException):
+            if not isinstance(books, Exception):
+                raise books  # cancelled: not a venue's error
+            failure = failure or books
+            if errors is not None:
+                errors.append(describe(books))
             continue
         for symbol, book in books.items():
             if symbol in specs:
@@ -192,6 +215,41 @@ async def fetch_books(
         # A cut-short body can parse into nothing at all: that is a failed poll, not a quiet one.
         raise BadResponse(f"{exchange.id}: the book ticker answer held none of the symbols asked")
     return out
+
+
+def quote_from_mark_stream(symbol: str, ticker: Mapping[str, Any], received_at: datetime) -> Quote:
+    """A `Quote` from ccxt.pro's mark price ticker (Binance's ``markPriceUpdate``: mark,
+    index, and funding in ``info``: ``r`` the rate, ``T`` the next settlement)."""
+    info = ticker.get("info") or {}
+    rate = info.get("r")
+    return Quote(
+        symbol=symbol,
+        mark=_pos(ticker.get("markPrice")),
+        index=_pos(ticker.get("indexPrice")),
+        funding_rate=float(rate) if rate not in (None, "") else None,
+        next_funding_time=utc_from_ms(info.get("T")) if info.get("T") else None,
+        received_at=received_at,
+    )
+
+
+def require_fresh(
+    asked: Iterable[str],
+    fresh: Mapping[str, Quote],
+    *fields: str,
+    what: str,
+    errors: list[str] | None = None,
+) -> None:
+    """Raise ``BadResponse`` naming the ``asked`` symbols that got no quote with one of
+    ``fields``, and the first of ``errors`` (why): a poll that brought no fresh price for a
+    market failed, even when every call returned (a failed secondary call, or a garbled
+    answer, reads as nothing)."""
+    missing = sorted(
+        s for s in asked if s not in fresh or all(getattr(fresh[s], f) is None for f in fields)
+    )
+    if missing:
+        said = f"no fresh {what} for {', '.join(missing)}"
+        # The cause first: a one-line status is cut short at its end.
+        raise BadResponse(f"{errors[0]} ({said})" if errors else said)
 
 
 def merge_quote(old: Quote | None, new: Quote) -> Quote:

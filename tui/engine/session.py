@@ -1,23 +1,28 @@
 """The market session: one venue's feeds kept alive, turned into events, and recorded.
 
-One ccxt.pro client per venue does REST and websockets alike (ccxt rate-limits per
-instance). Feeds:
+One ccxt.pro client per venue does REST and websockets alike; every REST request passes its
+`RequestGate` (`tui.engine.gate`), which keeps a venue's ``Retry-After`` for all of them.
+Feeds:
 
 - ``marks``: funding, mark and index by REST, re-armed after each completed poll (never
-  overlapping); slower while the stream is live, at full pace when it is not (the fallback).
+  overlapping); perps' less often while the stream is live, at full pace when it is not.
 - ``book``: bid/ask by REST.
 - ``stream``: the venue's mark price websocket (funding rides on it), where it has one.
-- ``history``: 30 days of funding and recent prices, backfilled when a feed starts.
+- ``history``: 30 days of funding and recent prices, backfilled when a market is followed.
+
+A feed is live only while it delivers fresh data: a poll that brings no fresh price for a
+market it asked about is an error, not a quiet success. The venue is said to be connecting
+from the first moment, and is live only once its futures markets are loaded (an empty or
+garbled list is retried); its status names the assets it lists no futures market for.
 
 Margin brackets are read with the markets for the assets followed, and for markets followed
 later when they are (`tui.engine.brackets`: the venue's table, else the store's cache).
 
-Time: the venue's clock (the simulator keeps its own) is read once at connect and carried
-forward by our clock's elapsed time; what arrives is stamped with our clock. Both come from
-one injectable ``wall_clock``, and only its differences matter, so the time of day never does.
+Time: the venue's clock is read once at connect and carried forward by ours
+(`tui.engine.clock`); what arrives is stamped with our clock, an injectable ``wall_clock``.
 
 Errors never escape `MarketSession.run`: they become `FeedStatus` events, backoff with jitter
-(honouring ``Retry-After``), and retries.
+(never sooner than the gate lets a request out), and retries.
 """
 
 from __future__ import annotations
@@ -25,46 +30,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from typing import Any
 
-from tui.core.models import MarketSpec, Quote, utc_from_ms
-from tui.engine.brackets import load_brackets, with_brackets
-from tui.engine.errors import describe
-from tui.engine.events import (
-    EngineEvent,
-    FeedState,
-    FeedStatus,
-    FundingHistory,
-    MarketsLoaded,
-    PriceHistory,
-    QuotesUpdated,
-)
-from tui.engine.health import FeedHealth, backoff_delay, retry_after_seconds
+from tui.core.models import MarketSpec, Quote
+from tui.engine.clock import VenueClock, utc
+from tui.engine.errors import NetworkError, describe
+from tui.engine.events import EngineEvent, FeedState, MarketsLoaded, QuotesUpdated
+from tui.engine.gate import RequestGate, gate_of, timing_requests
+from tui.engine.health import DEFAULT_PACING, FeedHealth, Pacing, backoff_delay
+from tui.engine.history import Backfill
 from tui.engine.markets import load_market_specs
-from tui.engine.quotes import fetch_books, fetch_marks, merge_quote
+from tui.engine.quotes import (
+    fetch_books,
+    fetch_marks,
+    merge_quote,
+    quote_from_mark_stream,
+    require_fresh,
+)
 from tui.engine.recorder import QuoteRecorder
+from tui.engine.status import StatusBoard, await_saying, unlisted, venue_detail
 from tui.engine.venues import create_exchange
 
 Listener = Callable[[EngineEvent], None]
 
-
-#: Backfill windows start on a whole hour (funding settles and candles open on the hour), so
-#: the milliseconds between reading the venue's clock and asking for history never decide
-#: whether the oldest settlement or candle is in.
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
-#: Days of hourly closes backfilled for the pair spread.
-PRICE_HISTORY_DAYS = 7
-
 #: While the websocket stream is live, perps' REST marks are fetched on every Nth poll only
 #: (dated futures are not on the stream: they are fetched on every poll).
 STREAM_POLL_FACTOR = 5
-
-
-def _utc(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 class MarketSession:
@@ -81,60 +74,60 @@ class MarketSession:
         credentials: dict[str, str] | None = None,
         stream: bool = True,
         history_days: int = 30,
-        stale_floor_s: float = 5.0,
+        pacing: Pacing = DEFAULT_PACING,
+        gate: RequestGate | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """``poll_seconds``: pace of the REST feeds; ``pacing``: retries, timeouts, and when a
+        feed is slow or stale; ``gate``: the client's request gate (default: a new one)."""
         self.venue = venue
-        self.wall_clock = wall_clock
-        """Our clock, seconds since the epoch: stamps what arrives (``received_at``, events)
-        and carries the venue's clock forward between reads. Tests pass a fixed one."""
+        self.clock = VenueClock(wall_clock)
+        """Our clock (stamps what arrives) and the venue's carried forward by it."""
         self.sim_url = sim_url
         self.poll_seconds = poll_seconds
         self.credentials = credentials
         self.use_stream = stream
         self.history_days = history_days
+        self.pacing = pacing
+        self.gate = gate
         self.assets: set[str] = {a.upper() for a in assets}
         self.all_markets: dict[str, MarketSpec] = {}
         """Every tradable linear market of the venue, by symbol."""
         self.markets: dict[str, MarketSpec] = {}
         """The markets of ``assets``, by symbol."""
         self.quotes: dict[str, Quote] = {}
-        self.health = {name: FeedHealth(name, poll_seconds) for name in ("marks", "book", "stream")}
-        self.venue_state: FeedState = "offline"
-        self._venue_clock: tuple[int, int] | None = None
-        """(venue ms, our ms) when the venue's clock was last read; None = never read."""
+        self.health = {
+            name: FeedHealth(
+                name, poll_seconds, stale_floor=pacing.stale_floor_s, slow_after=pacing.slow_after_s
+            )
+            for name in ("marks", "book", "stream")
+        }
         self.exchange: Any = None
         self.store = store
         """Where quotes are recorded and margin brackets cached (``None``: nowhere)."""
         self._recorder = QuoteRecorder(store, venue) if store is not None else None
         self._emit: Listener = lambda event: None
         self._assets_changed = asyncio.Event()
-        self._backfilled: set[str] = set()
-        self._bracketed: set[str] = set()
-        """Markets whose brackets were asked for (of the venue, else the store's cache)."""
+        self.backfill = Backfill(venue, store=store, funding_days=history_days)
+        """Brackets and history asked for each market followed."""
         self._marks_polls = 0
-        self._reported: dict[str, tuple[FeedState, str]] = {}
+        self.board = StatusBoard(venue, self.health, lambda e: self._emit(e), self.received_now)
+        """What has been said of the venue and each feed."""
+
+    @property
+    def venue_state(self) -> FeedState:
+        """The venue's state as last said."""
+        return self.board.venue_state
 
     # -- public -----------------------------------------------------------------------------
 
     def venue_now(self) -> datetime:
         """Now on the venue's clock (ours until the venue has told us its time)."""
-        return _utc(self._venue_ms())
+        return utc(self.clock.venue_ms())
 
     def received_now(self) -> datetime:
         """Now on our clock: the stamp of data as it arrives (staleness is measured from it)."""
-        return _utc(self._our_ms())
-
-    def _our_ms(self) -> int:
-        return round(self.wall_clock() * 1000)
-
-    def _venue_ms(self) -> int:
-        ours = self._our_ms()
-        if self._venue_clock is None:
-            return ours
-        venue_ms, at_ms = self._venue_clock
-        # Integer milliseconds, never behind the venue's own answer.
-        return venue_ms + max(0, ours - at_ms)
+        return utc(self.clock.our_ms())
 
     def set_assets(self, assets: Iterable[str]) -> None:
         """Follow these assets from now on (markets are filtered, new ones backfilled)."""
@@ -148,6 +141,10 @@ class MarketSession:
         """Every known market of these assets (perps and dated futures)."""
         wanted = {a.upper() for a in assets}
         return [m for m in self.all_markets.values() if m.base in wanted]
+
+    def unlisted(self) -> list[str]:
+        """Assets followed that the venue lists no futures market for (once markets loaded)."""
+        return unlisted(self.all_markets, self.assets)
 
     async def run(self, on_event: Listener) -> None:
         """Connect, then keep every feed alive until cancelled. Never raises a venue error."""
@@ -198,57 +195,97 @@ class MarketSession:
     # -- connecting -------------------------------------------------------------------------
 
     async def _connect(self) -> None:
-        """Open the client and load markets, retrying with backoff while the venue is away."""
+        """Open the client and load markets, retrying with backoff while the venue is away,
+        slow, or answers with no futures markets (empty or garbled: asked again, not cached)."""
+        self._status("venue", "offline", f"connecting to {self.venue}…")
         attempt = 0
         while True:
             try:
                 if self.exchange is None:
                     self.exchange = create_exchange(
-                        self.venue, sim_url=self.sim_url, pro=True, credentials=self.credentials
+                        self.venue,
+                        sim_url=self.sim_url,
+                        pro=True,
+                        credentials=self.credentials,
+                        gate=self.gate,
+                        timeout_s=self.pacing.request_timeout_s,
                     )
-                self.all_markets = await load_market_specs(
-                    self.exchange,
-                    None,
-                    store=self.store,
-                    bracket_assets=self.assets,
-                    fetched_at=self.received_now(),
+                self.all_markets = await self._saying_progress(
+                    load_market_specs(
+                        self.exchange,
+                        None,
+                        store=self.store,
+                        bracket_assets=self.assets,
+                        fetched_at=self.received_now(),
+                        reload=attempt > 0,
+                    )
                 )
-                self._bracketed = {m.symbol for m in self.markets_for(self.assets)}
-                await self._sync_clock()
+                self.backfill.bracketed = {m.symbol for m in self.markets_for(self.assets)}
+                await self._saying_progress(self.clock.sync(self.exchange))
                 break
             except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
                 attempt += 1
-                delay = backoff_delay(attempt, 2.0, retry_after_seconds(self.exchange))
+                delay = backoff_delay(
+                    attempt,
+                    self.pacing.connect_retry_s,
+                    self._paused_s(),
+                    self.pacing.max_backoff_s,
+                )
+                # A garbled or empty answer came from a venue that is there: say which it was.
+                what = "cannot reach" if isinstance(err, NetworkError) else "no usable answer from"
                 hint = "" if self.sim_url else " — check the network, or start with --demo"
                 self._status(
                     "venue",
                     "offline",
-                    f"cannot reach {self.venue} ({describe(err)}); retrying in {delay:.0f} s{hint}",
+                    f"{what} {self.venue} ({describe(err)}); retrying in {delay:.0f} s{hint}",
                 )
                 await asyncio.sleep(delay)
         self._select_markets()
-        self._status("venue", "live", f"{len(self.all_markets)} markets")
+        self._status("venue", "live", venue_detail(self.venue, self.all_markets, self.assets))
 
-    async def _sync_clock(self) -> None:
-        with contextlib.suppress(Exception):
-            millis = await self.exchange.fetch_time()
-            if millis:
-                self._venue_clock = (int(millis), self._our_ms())
+    async def _saying_progress(self, work: Awaitable[Any]) -> Any:
+        """Await ``work``, saying every couple of seconds that the venue is slow to answer."""
+
+        def say(waited: float) -> None:
+            pause = self._pause_words()
+            self._status(
+                "venue",
+                "offline",
+                f"connecting to {self.venue}… slow: waiting {waited:.0f} s for an answer"
+                + (f"; {pause}" if pause else ""),
+            )
+
+        return await await_saying(work, max(self.pacing.slow_after_s, 0.5), say)
 
     def _select_markets(self) -> None:
         self.markets = {s: m for s, m in self.all_markets.items() if m.base in self.assets}
         self._emit(MarketsLoaded(self.venue, dict(self.markets), at=self.received_now()))
 
+    def _paused_s(self) -> float | None:
+        """Seconds the gate still holds requests (the venue's Retry-After), if it does."""
+        gate = gate_of(self.exchange)
+        left = gate.remaining() if gate is not None else 0.0
+        return left if left > 0 else None
+
+    def _pause_words(self) -> str:
+        gate = gate_of(self.exchange)
+        return gate.describe() if gate is not None else ""
+
     # -- feeds ------------------------------------------------------------------------------
 
-    async def _poll_loop(self, name: str, poll: Callable[[], Any]) -> None:
-        """Run ``poll`` forever, re-armed after each completion; errors back off with jitter."""
+    async def _poll_loop(self, name: str, poll: Callable[[], Awaitable[bool]]) -> None:
+        """Run ``poll`` forever, re-armed after each completion; errors back off with jitter.
+        ``poll`` returns False when it had nothing to ask (the feed's health is unchanged)."""
         health = self.health[name]
         attempt = 0
         while True:
             try:
-                await poll()
-                health.ok()
+                with timing_requests() as trips:
+                    polled = await poll()
+                if polled:
+                    # Slow is the venue's answering time, not ccxt's rate limiter nor a pause.
+                    health.ok(max(trips, default=0.0))
+                    self._report(name)
                 attempt = 0
                 delay = self.poll_seconds
             except asyncio.CancelledError:
@@ -257,35 +294,55 @@ class MarketSession:
                 attempt += 1
                 health.error(describe(err))
                 delay = backoff_delay(
-                    attempt, self.poll_seconds, retry_after_seconds(self.exchange)
+                    attempt, self.poll_seconds, self._paused_s(), self.pacing.max_backoff_s
                 )
                 self._report(name)
             await asyncio.sleep(delay)
 
-    async def _poll_marks(self) -> None:
+    async def _poll_marks(self) -> bool:
         if not self.markets:
-            return
+            return False
         self._marks_polls += 1
         stream = self.health.get("stream")
         streamed = stream is not None and stream.state == "live"
         specs = self.markets
         if streamed and self._marks_polls % STREAM_POLL_FACTOR:
             specs = {s: m for s, m in self.markets.items() if m.instrument != "perp"}
-            if not specs:
-                return
-        self._apply(await fetch_marks(self.exchange, specs, received_at=self.received_now()))
+        # Perps alone on the stream: the REST marks come every Nth poll, so fresh is slower.
+        self.health["marks"].period = self.poll_seconds * (
+            STREAM_POLL_FACTOR if streamed and not specs.keys() - self._perps() else 1
+        )
+        if not specs:
+            return False
+        errors: list[str] = []
+        fresh = await fetch_marks(
+            self.exchange, specs, received_at=self.received_now(), errors=errors
+        )
+        self._apply(fresh)
+        require_fresh(specs, fresh, "mark", what="mark", errors=errors)
+        return True
 
-    async def _poll_book(self) -> None:
+    async def _poll_book(self) -> bool:
         if not self.markets:
-            return
-        self._apply(await fetch_books(self.exchange, self.markets, received_at=self.received_now()))
+            return False
+        specs = self.markets
+        errors: list[str] = []
+        fresh = await fetch_books(
+            self.exchange, specs, received_at=self.received_now(), errors=errors
+        )
+        self._apply(fresh)
+        require_fresh(specs, fresh, "bid", "ask", what="bid/ask", errors=errors)
+        return True
+
+    def _perps(self) -> set[str]:
+        return {s for s, m in self.markets.items() if m.instrument == "perp"}
 
     async def _stream_loop(self) -> None:
         """One websocket watcher per perpetual; a drop falls back to polling until it recovers."""
         workers: dict[str, asyncio.Task[None]] = {}
         try:
             while True:
-                perps = {s for s, m in self.markets.items() if m.instrument == "perp"}
+                perps = self._perps()
                 for symbol in perps - workers.keys():
                     workers[symbol] = asyncio.create_task(self._watch(symbol))
                 for symbol in workers.keys() - perps:
@@ -309,24 +366,12 @@ class MarketSession:
                 health.error(describe(err))
                 health.fallback = True
                 self._report("stream")
-                await asyncio.sleep(backoff_delay(attempt, 1.0))
+                await asyncio.sleep(backoff_delay(attempt, 1.0, cap=self.pacing.max_backoff_s))
                 continue
             attempt = 0
             health.fallback = False
             health.ok()
-            self._apply({symbol: self._quote_from_stream(symbol, ticker)})
-
-    def _quote_from_stream(self, symbol: str, ticker: dict[str, Any]) -> Quote:
-        info = ticker.get("info") or {}
-        rate = info.get("r")
-        return Quote(
-            symbol=symbol,
-            mark=ticker.get("markPrice") or None,
-            index=ticker.get("indexPrice") or None,
-            funding_rate=float(rate) if rate not in (None, "") else None,
-            next_funding_time=utc_from_ms(info.get("T")) if info.get("T") else None,
-            received_at=self.received_now(),
-        )
+            self._apply({symbol: quote_from_mark_stream(symbol, ticker, self.received_now())})
 
     def _apply(self, fresh: dict[str, Quote]) -> None:
         """Merge fresh quotes, record them, and tell the listener."""
@@ -341,69 +386,26 @@ class MarketSession:
     # -- history ----------------------------------------------------------------------------
 
     async def _backfill_loop(self) -> None:
+        """Brackets (of markets followed after connect) and history of each market, once."""
         while True:
-            await self._bracket_new_markets()
-            for symbol, market in list(self.markets.items()):
-                if symbol not in self._backfilled:
-                    self._backfilled.add(symbol)
-                    await self._backfill(symbol, market)
+            found = await self.backfill.brackets(self.exchange, self.markets, self.received_now())
+            if found:
+                self.all_markets.update(found)
+                self._select_markets()  # announced again, with their brackets
+            for market in list(self.markets.values()):
+                events, problems = await self.backfill.history(
+                    self.exchange, market, now_ms=self.clock.venue_ms(), at=self.received_now()
+                )
+                for event in events:
+                    self._emit(event)
+                for problem in problems:
+                    self._status("history", "degraded", problem)
             # Assets may have changed while this loop was busy: only wait when every market
             # followed now has been seen (checked and cleared with no await in between).
-            if any(s not in self._backfilled or s not in self._bracketed for s in self.markets):
+            if self.backfill.pending(self.markets):
                 continue
             self._assets_changed.clear()
             await self._assets_changed.wait()
-
-    async def _bracket_new_markets(self) -> None:
-        """Margin brackets of markets followed since they were last asked for (the venue's,
-        else the store's cache); the markets are announced again with them."""
-        new = {s: m for s, m in self.markets.items() if s not in self._bracketed}
-        if not new:
-            return
-        self._bracketed |= new.keys()
-        tables = await load_brackets(
-            self.exchange, new, store=self.store, fetched_at=self.received_now()
-        )
-        if not tables:
-            return
-        for symbol, table in tables.items():
-            if symbol in self.all_markets:
-                self.all_markets[symbol] = with_brackets(self.all_markets[symbol], table)
-        self._select_markets()
-
-    async def _backfill(self, symbol: str, market: MarketSpec) -> None:
-        """Funding history (perps) and hourly closes; a failing symbol is skipped, not fatal."""
-        now_ms = self._venue_ms()
-
-        def since(days: int) -> int:
-            return (now_ms - days * DAY_MS) // HOUR_MS * HOUR_MS
-
-        if market.instrument == "perp" and self.exchange.has.get("fetchFundingRateHistory"):
-            try:
-                rows = await self.exchange.fetch_funding_rate_history(
-                    symbol, since(self.history_days), 1000
-                )
-                history = [
-                    (utc_from_ms(r["timestamp"]), float(r["fundingRate"]))
-                    for r in rows
-                    if r.get("timestamp") is not None and r.get("fundingRate") is not None
-                ]
-                self._emit(
-                    FundingHistory(self.venue, symbol, history, at=self.received_now())  # type: ignore[arg-type]
-                )
-            except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
-                self._status("history", "degraded", f"{symbol} funding history: {describe(err)}")
-        if self.exchange.has.get("fetchOHLCV"):
-            try:
-                candles = await self.exchange.fetch_ohlcv(
-                    symbol, "1h", since(PRICE_HISTORY_DAYS), 200
-                )
-                closes = [(utc_from_ms(c[0]), float(c[4])) for c in candles if c[4] is not None]
-                self._emit(
-                    PriceHistory(self.venue, symbol, closes, at=self.received_now())  # type: ignore[arg-type]
-                )
-            except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
-                self._status("history", "degraded", f"{symbol} prices: {describe(err)}")
 
     # -- health -----------------------------------------------------------------------------
 
@@ -418,38 +420,12 @@ class MarketSession:
             await asyncio.sleep(1.0)
 
     def _report(self, name: str) -> None:
-        health = self.health[name]
-        state = health.evaluate()
-        detail = health.last_error
-        if state == "stale":
-            detail = "no fresh data"
-        elif name == "stream" and health.fallback:
-            detail = f"websocket down, polling instead ({health.last_error})"
-        # Called every second by the watchdog: say it only when the state or the reason changes.
-        if self._reported.get(name) != (state, detail):
-            self._reported[name] = (state, detail)
-            self._status(name, state, detail)
+        if self.board.report(name, idle=not self.markets, pause=self._pause_words()):
+            self._report_venue()  # the venue's state follows its feeds' at once
 
     def _report_venue(self) -> None:
-        # A feed that has not answered yet, nor failed, says nothing about the venue.
-        states = [
-            h.state for h in self.health.values() if h.last_ok is not None or h.consecutive_errors
-        ]
-        if not states:
-            return
-        if all(s == "offline" for s in states):
-            state: FeedState = "offline"
-        elif any(s in ("stale", "offline") for s in states):
-            state = "stale" if self.health["marks"].state != "live" else "degraded"
-        elif any(s == "degraded" for s in states):
-            state = "degraded"
-        else:
-            state = "live"
-        if state != self.venue_state:
-            self.venue_state = state
-            self._status("venue", state, "")
+        pause = self._pause_words()
+        self.board.report_venue(venue_detail(self.venue, self.all_markets, self.assets, pause))
 
     def _status(self, feed: str, state: FeedState, detail: str) -> None:
-        if feed == "venue":
-            self.venue_state = state
-        self._emit(FeedStatus(self.venue, feed, state, detail, at=self.received_now()))
+        self.board.say(feed, state, detail)
