@@ -233,10 +233,13 @@ class ViewState:
             return f"Cannot plan: {exc}"
         if not plan.legs:
             if self.rebalance_tolerance_usd > 0:
-                return (
+                note = (
                     f"Every asset is within ${self.rebalance_tolerance_usd:,.0f} of its target "
                     "(the rebalance tolerance): no legs."
                 )
+                if holding:
+                    note += " Change a target to adjust the open tilt, or press u to unwind."
+                return note
             return "Every asset already sits at its target: no legs."
         if holding and not plan.sendable():
             # What is left is under a lot step or a minimum: nothing a trader would send.
