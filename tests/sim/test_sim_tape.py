@@ -142,3 +142,20 @@ async def test_all_market_session_follows_every_perp_or_the_followed_ones() -> N
             assert len(seen) == expected
             if not follow_all:
                 assert seen == {"ETH/USDT:USDT"}
+
+
+def test_a_streamed_quote_merges_over_the_polled_one_field_by_field() -> None:
+    from tui.core.models import Quote
+    from tui.engine.quotes import merge_quote
+
+    polled = Quote(symbol="BTC/USDT:USDT", mark=1.0, index=1.0, bid=0.9, ask=1.1, received_at=NOW)
+    later = NOW.replace(hour=1)
+    streamed = Quote(symbol="other", mark=2.0, funding_rate=0.0001, received_at=later)
+    merged = merge_quote(polled, streamed)
+    assert merged.model_dump() == {
+        **polled.model_dump(),
+        "mark": 2.0,
+        "funding_rate": 0.0001,
+        "received_at": later,
+    }
+    assert merge_quote(None, streamed) is streamed

