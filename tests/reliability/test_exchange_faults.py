@@ -127,7 +127,7 @@ async def test_garbled_markets_are_asked_again_and_never_called_live(sim):
         assert any("garbled" in s.detail and "retrying" in s.detail for s in venue)
         sim.set_faults()
         await events.wait_for(lambda: market.venue_state == "live")
-        live = events.statuses("venue")[-1]
+        live = next(s for s in events.statuses("venue") if s.state == "live")
         assert len(market.all_markets) >= 4
         assert live.detail == f"{len(market.all_markets)} markets"
 
@@ -152,12 +152,15 @@ async def test_an_asset_with_no_futures_market_is_said(sim):
     async with running(sim, assets=("BTC", "FOO")) as (market, events):
         await events.wait_for(lambda: all_live(market))
         assert market.unlisted() == ["FOO"]
-        assert "no futures market for FOO on binanceusdm" in events.statuses("venue")[-1].detail
+        # Said with the markets when the venue went live, and with every change after.
+        said = [s for s in events.statuses("venue") if s.state != "offline"]
+        assert said[0].detail.endswith(" markets; no futures market for FOO on binanceusdm")
+        assert all("no futures market for FOO on binanceusdm" in s.detail for s in said)
     async with running(sim, assets=("FOO",)) as (market, events):
         await events.wait_for(lambda: events.statuses("marks") and events.statuses("book"))
         venue = events.statuses("venue")[-1]
         assert venue.state == "live"  # the venue answers; it just lists nothing for FOO
-        assert venue.detail.endswith("; no futures market for FOO on binanceusdm")
+        assert venue.detail.endswith("no futures market for FOO on binanceusdm")
         for feed in REST_FEEDS:
             said = events.statuses(feed)[-1]
             assert (said.state, said.detail) == ("offline", "no market followed")

@@ -241,7 +241,9 @@ class MarketSession:
                 )
                 await asyncio.sleep(delay)
         self._select_markets()
-        self._status("venue", "live", venue_detail(self.venue, self.all_markets, self.assets))
+        news = venue_detail(self.venue, self.all_markets, self.assets, self._pause_words())
+        count = f"{len(self.all_markets)} markets"
+        self.board.say("venue", "live", f"{count}; {news}" if news else count, news=news)
 
     async def _saying_progress(self, work: Awaitable[Any]) -> Any:
         """Await ``work``, saying every couple of seconds that the venue is slow to answer."""

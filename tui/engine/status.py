@@ -35,11 +35,12 @@ class StatusBoard:
         self.venue_state: FeedState = "offline"
         self._said: dict[str, tuple[FeedState, str]] = {}
 
-    def say(self, feed: str, state: FeedState, detail: str) -> None:
-        """Emit a status now (and remember it, so the same is not said again)."""
+    def say(self, feed: str, state: FeedState, detail: str, *, news: str | None = None) -> None:
+        """Emit a status now, and remember it (or its ``news``, the part that `report_venue`
+        compares) so that the same is not said again."""
         if feed == "venue":
             self.venue_state = state
-        self._said[feed] = (state, detail)
+        self._said[feed] = (state, detail if news is None else news)
         self.emit(FeedStatus(self.venue, feed, state, detail, at=self.stamp()))
 
     def report(self, name: str, *, idle: bool = False, pause: str = "") -> bool:
@@ -56,7 +57,9 @@ class StatusBoard:
         return True
 
     def report_venue(self, detail: str) -> None:
-        """Say the venue's state (from its feeds') if it or ``detail`` changed."""
+        """Say the venue's state (from its feeds') if it or ``detail`` changed: the news about
+        the venue (`venue_detail`), empty when there is none (a listener then tells which
+        feeds lag, from their own statuses)."""
         state = venue_state(self.health)
         if state is None:
             state = self.venue_state  # no feed has answered or failed yet: nothing new
@@ -67,9 +70,10 @@ class StatusBoard:
 def venue_detail(
     venue: str, markets: Mapping[str, MarketSpec], assets: Iterable[str], pause: str = ""
 ) -> str:
-    """``86 markets; no futures market for FOO on binanceusdm; all requests paused …``:
-    how many markets the venue lists, the assets followed it lists none for, the gate's pause."""
-    parts = [f"{len(markets)} markets"]
+    """``no futures market for FOO on binanceusdm; all requests paused …``: the assets
+    followed the venue lists no futures market for, and the request gate's pause ("" if
+    neither)."""
+    parts = []
     missing = unlisted(markets, assets)
     if missing:
         parts.append(f"no futures market for {', '.join(missing)} on {venue}")
