@@ -216,3 +216,25 @@ async def test_the_instrument_list_is_solid(app_factory: AppFactory) -> None:
             panel = Color.parse(app.current_theme.panel or "")
             assert background == panel
             await pilot.press("escape")
+
+
+async def test_the_main_keys_fit_in_the_footer_at_80x24(app_factory: AppFactory) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await market_ready(pilot)
+        await pilot.pause(0.3)
+
+        def visible() -> set[str]:
+            return {
+                key.action
+                for key in app.screen.query(FooterKey)
+                if key.region.width and key.region.right <= 80 - 12  # left of ^p palette
+            }
+
+        wanted = {"help", "confirm", "discard", "kill_switch", "focus_pane('holdings-table')"}
+        assert wanted <= visible()
+        app.query_one("#target-BTC", Input).focus()
+        await pilot.pause(0.3)
+        assert wanted | {"leave_field"} <= visible()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.events import Resize
@@ -25,7 +25,7 @@ from textual.widgets import Input
 
 from tui.app import messages as msg
 from tui.app.screens import holdings_actions, trading_actions
-from tui.app.screens.footer import KeyFooter
+from tui.app.screens.keys import MAIN_KEYS, KeyFooter, key_help
 from tui.app.view import ViewState
 from tui.app.widgets.active_tilt import ActiveTiltPanel
 from tui.app.widgets.feeds import FeedsPane
@@ -47,8 +47,6 @@ REFRESH_HZ = 4.0
 #: Price-driven chart redraws happen at most this often (history arrivals redraw at once).
 CHART_INTERVAL_S = 2.0
 NARROW_WIDTH = 140
-#: The pane keys, shown in the footer as one entry.
-PANES = Binding.Group("Panes")
 
 
 class DeskRestored(Message):
@@ -62,51 +60,7 @@ class DeskRestored(Message):
 class MainScreen(Screen[None]):
     """Holdings, tilt builder, active tilt, proposed legs and live feeds."""
 
-    # Pane keys: F2–F5 work from anywhere (a field types digits, so 1–4 only work from a
-    # table); the footer shows them as one group. u and r show only when they apply
-    # (`check_action`); Esc shows while a field has focus, as the way out of it.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape",
-            "leave_field",
-            "Leave field",
-            tooltip="Leave the field (on to the proposed legs)",
-        ),
-        Binding("c", "confirm", "Confirm", tooltip="Review the proposed orders; y sends them"),
-        Binding("d", "discard", "Discard", tooltip="Archive the proposal; nothing is sent"),
-        Binding(
-            "u",
-            "unwind",
-            "Unwind",
-            tooltip="Review the orders that close the open tilt (with one open)",
-        ),
-        Binding(
-            "r", "roll", "Roll", tooltip="Review rolling an expiring dated future (when one is due)"
-        ),
-        Binding(
-            "k", "kill_switch", "Halt", tooltip="Kill switch: halt every new order; again to lift"
-        ),
-        Binding(
-            "i",
-            "import_portfolio",
-            "Import",
-            tooltip="Load holdings and SAA targets from a TOML file",
-        ),
-        Binding(
-            "o",
-            "export_portfolio",
-            "Export",
-            tooltip="Write holdings and SAA targets to a TOML file",
-        ),
-        Binding("f2", "focus_pane('holdings-table')", "Holdings pane", group=PANES),
-        Binding("f3", "focus_builder", "Tilt builder", group=PANES),
-        Binding("f4", "focus_pane('legs-table')", "Proposed legs", group=PANES),
-        Binding("f5", "focus_pane('feeds-table')", "Live feeds", group=PANES),
-        Binding("1", "focus_pane('holdings-table')", "Holdings", show=False),
-        Binding("2", "focus_builder", "Builder", show=False),
-        Binding("3", "focus_pane('legs-table')", "Legs", show=False),
-        Binding("4", "focus_pane('feeds-table')", "Feeds", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = MAIN_KEYS
 
     def __init__(self, view: ViewState) -> None:
         super().__init__()
@@ -493,18 +447,8 @@ class MainScreen(Screen[None]):
         return True
 
     def key_help(self) -> list[tuple[str, list[BindingType]]]:
-        """The keys for the help screen, by where they work (read from the bindings)."""
-        from tui.app.modals.confirm import ConfirmOrders
-
-        return [
-            ("Anywhere", [*self.app.BINDINGS, *self.BINDINGS]),
-            ("In the holdings", list(HoldingsPane.BINDINGS)),
-            (
-                "In the proposed legs",
-                [Binding("enter", "compare", "Compare markets"), *LegsPane.BINDINGS],
-            ),
-            ("In the order review", list(ConfirmOrders.BINDINGS)),
-        ]
+        """The keys for the help screen, by where they work."""
+        return key_help(self.app.BINDINGS)
 
     def action_leave_field(self) -> None:
         """Esc in a field: on to the proposed legs (where c reviews them)."""

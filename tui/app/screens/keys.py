@@ -1,4 +1,4 @@
-"""The main screen's footer: the keys that matter first, so a small terminal still shows them.
+"""The main screen's keys, their help, and a footer that shows the ones that matter first.
 
 Textual's footer lists keys from the focused widget outwards, so at 80 columns the holdings
 pane's own three keys took the room and ``c``, ``u``, ``k`` and the pane keys fell off the end.
@@ -12,12 +12,77 @@ from collections import defaultdict
 from itertools import groupby
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 
-#: Actions in the order they are shown; an action not listed (a pane's own) goes after
+#: The pane keys, shown in the footer as one entry.
+PANES = Binding.Group("Panes")
+
+# Pane keys: F2–F5 work from anywhere (a field types digits, so 1–4 only work from a
+# table); the footer shows them as one group. u and r show only when they apply
+# (`check_action`); Esc shows while a field has focus, as the way out of it.
+MAIN_KEYS: list[BindingType] = [
+    Binding(
+        "escape",
+        "leave_field",
+        "Leave field",
+        tooltip="Leave the field (on to the proposed legs)",
+    ),
+    Binding("c", "confirm", "Confirm", tooltip="Review the proposed orders; y sends them"),
+    Binding("d", "discard", "Discard", tooltip="Archive the proposal; nothing is sent"),
+    Binding(
+        "u",
+        "unwind",
+        "Unwind",
+        tooltip="Review the orders that close the open tilt (with one open)",
+    ),
+    Binding(
+        "r", "roll", "Roll", tooltip="Review rolling an expiring dated future (when one is due)"
+    ),
+    Binding("k", "kill_switch", "Halt", tooltip="Kill switch: halt every new order; again to lift"),
+    Binding(
+        "i",
+        "import_portfolio",
+        "Import",
+        tooltip="Load holdings and SAA targets from a TOML file",
+    ),
+    Binding(
+        "o",
+        "export_portfolio",
+        "Export",
+        tooltip="Write holdings and SAA targets to a TOML file",
+    ),
+    Binding("f2", "focus_pane('holdings-table')", "Holdings pane", group=PANES),
+    Binding("f3", "focus_builder", "Tilt builder", group=PANES),
+    Binding("f4", "focus_pane('legs-table')", "Proposed legs", group=PANES),
+    Binding("f5", "focus_pane('feeds-table')", "Live feeds", group=PANES),
+    Binding("1", "focus_pane('holdings-table')", "Holdings", show=False),
+    Binding("2", "focus_builder", "Builder", show=False),
+    Binding("3", "focus_pane('legs-table')", "Legs", show=False),
+    Binding("4", "focus_pane('feeds-table')", "Feeds", show=False),
+]
+
+
+def key_help(app_keys: list[BindingType]) -> list[tuple[str, list[BindingType]]]:
+    """The keys for the help screen, by where they work (read from the bindings)."""
+    from tui.app.modals.confirm import ConfirmOrders
+    from tui.app.widgets.holdings import HoldingsPane
+    from tui.app.widgets.legs import LegsPane
+
+    return [
+        ("Anywhere", [*app_keys, *MAIN_KEYS]),
+        ("In the holdings", list(HoldingsPane.BINDINGS)),
+        (
+            "In the proposed legs",
+            [Binding("enter", "compare", "Compare markets"), *LegsPane.BINDINGS],
+        ),
+        ("In the order review", list(ConfirmOrders.BINDINGS)),
+    ]
+
+
+#: Actions in the order the footer shows them; an action not listed (a pane's own) goes after
 #: the pane keys, before importing, exporting, the theme and quitting.
 ORDER: tuple[str, ...] = (
     "help",
