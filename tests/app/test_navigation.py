@@ -66,8 +66,14 @@ async def test_the_footer_keeps_the_main_keys_while_a_field_has_focus(
         await market_ready(pilot)
         await set_field(pilot, "#field-leverage", "4")
         shown = footer_actions(app)
-        main_keys = {"confirm", "discard", "kill_switch", "import_portfolio", "export_portfolio"}
+        main_keys = {"confirm", "import_portfolio", "export_portfolio"}
         assert main_keys <= shown
+        # Discard and halt act at once: not from a field, where "10k" is a slip, not an order.
+        assert not {"discard", "kill_switch"} & shown
+        plan = app.view.plan
+        await pilot.press("k", "d")
+        await pilot.pause(0.2)
+        assert not app.desk.halted and app.view.plan is plan and not app.view.discarded
         assert {"leave_field", "help", "quit", "focus_builder"} <= shown
         await pilot.press("q")  # a slip of the finger in a field does not quit
         assert app.is_running and app.query_one("#field-leverage", Input).value == "4"
@@ -237,4 +243,4 @@ async def test_the_main_keys_fit_in_the_footer_at_80x24(app_factory: AppFactory)
         assert wanted <= visible()
         app.query_one("#target-BTC", Input).focus()
         await pilot.pause(0.3)
-        assert wanted | {"leave_field"} <= visible()
+        assert wanted - {"discard", "kill_switch"} | {"leave_field"} <= visible()

@@ -437,7 +437,10 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """u only with an open tilt, r only when a roll is due, Esc only in a field (hidden
-        from the footer, and inert, otherwise)."""
+        from the footer, and inert, otherwise). Discard and halt act at once, so not from a
+        field: a slip like "10k" in Base must not halt trading or drop the proposal."""
+        if action in ("discard", "kill_switch") and isinstance(self.focused, Input):
+            return False
         if action == "unwind":
             return self._key_state[0]
         if action == "roll":
