@@ -123,3 +123,14 @@ def test_venue_state_from_its_feeds():
     for feed in feeds.values():
         feed.evaluate()
     assert venue_state(feeds) == "stale"
+
+
+def test_a_cause_carried_inside_a_later_error_is_named_once() -> None:
+    from tui.engine.errors import BadResponse, describe
+
+    inner = describe(BadResponse("GET /premiumIndex: garbled answer (invalid JSON)"))
+    outer = BadResponse(f"{inner} (no fresh mark for BTC/USDT:USDT)")
+    assert describe(outer) == (
+        "BadResponse: GET /premiumIndex: garbled answer (invalid JSON) (no fresh mark for"
+        " BTC/USDT:USDT)"
+    )

@@ -19,4 +19,7 @@ def describe(err: BaseException) -> str:
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
     if len(text) > 160:
         text = text[:157] + "…"
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+    name = type(err).__name__
+    if text.startswith(f"{name}:"):
+        return text  # already described once (a cause carried inside a later error)
+    return f"{name}: {text}" if text else name
