@@ -286,6 +286,8 @@ class Desk:
             return Outcome(proposal.tilt_id, message=f"not sent: {reason}", sent=False)
         proposal.state = "confirmed"
         now = self.stamp()
+        known = self.tilts.get(proposal.tilt_id)
+        kept = None if known is None else (known.batches, known.spec, known.expected_carry_usd)
         tilt = self._tilt_for(proposal, now)
         spec = proposal.spec or tilt.spec
         if spec is not None and hasattr(self.executor, "leverage"):
@@ -307,7 +309,17 @@ class Desk:
         }
         if proposal.plan is not None:
             rows["legs"] = records.leg_rows(proposal.plan, proposal.intents, now)
-        self.store.record(rows)  # durable before any request leaves
+        try:
+            self.store.record(rows)  # durable before any request leaves
+        except Exception:
+            # Not journaled (a full disk): nothing is sent, and the desk is as it was, so the
+            # same proposal can be confirmed once the disk takes writes again.
+            proposal.state = "pending"
+            if kept is None:
+                self.tilts.pop(tilt.tilt_id, None)
+            else:
+                tilt.batches, tilt.spec, tilt.expected_carry_usd = kept
+            raise
         outcome = Outcome(tilt.tilt_id)
         for intent in proposal.intents:
             execution = await self._send(intent)
