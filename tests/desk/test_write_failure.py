@@ -121,3 +121,17 @@ async def test_a_refused_write_while_booking_stops_the_batch(
     assert proposal.state == "confirmed"  # it was journaled: never confirmed (sent) again
     orders = desk.store.read("orders")
     assert set(orders["status"]) == {"new"}  # a restart resolves them by asking
+
+
+async def test_an_unwind_the_disk_refuses_leaves_the_tilt_open(
+    make_desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = make_desk()
+    await open_worked_tilt(desk)
+    tilt = desk.open_tilt
+    assert tilt is not None and tilt.status == "open"
+    before = tilt.note
+    full_disk(monkeypatch)
+    with pytest.raises(StoreWriteError, match=FULL):
+        desk.propose_unwind("stop hit")
+    assert (tilt.status, tilt.note) == ("open", before)  # as the store has it

@@ -206,14 +206,19 @@ class Desk:
         blocked = self.refusal(intents, tilt) if intents else "nothing left to close"
         summary = f"Unwind tilt {tilt.tilt_id} ({reason}): reduce-only orders that flatten its legs"
         proposal = Proposal(tilt.tilt_id, "close", tilt.batches, intents, summary, [], blocked)
+        before = tilt.status, tilt.note
         tilt.status = "exit_proposed"
         tilt.note = f"exit proposed: {reason}"
-        self.store.record(
-            {
-                "tilts": [records.tilt_row(tilt, now)],
-                "audit": [records.proposal_audit(proposal, now)],
-            }
-        )
+        try:
+            self.store.record(
+                {
+                    "tilts": [records.tilt_row(tilt, now)],
+                    "audit": [records.proposal_audit(proposal, now)],
+                }
+            )
+        except Exception:
+            tilt.status, tilt.note = before  # not recorded (a full disk): not proposed
+            raise
         return proposal
 
     def propose_roll(self, symbol: str) -> Proposal | None:
