@@ -12,6 +12,23 @@ from tui.settings import LaunchOptions
 GC_YOUNG_THRESHOLD = 20_000
 
 
+#: jemalloc's options for polars' allocator (read when polars loads, after the first frame).
+POLARS_MALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
+
+
+def tune_memory() -> None:
+    """Have polars' allocator give freed pages back at once.
+
+    Every flush and compaction of the store builds and drops polars frames; at jemalloc's
+    defaults the freed pages stayed with the process, which grew ≈ 16 MB an hour recording
+    500 symbols (RSS 156 → 566 MB over a simulated day, +50 % over the last 12 h; the same
+    day without the store stays at 153 MB). Returning them at once keeps it near flat
+    (156 → 211 MB, +5 %) at no cost measurable in the store's flush or reload. Must run
+    before polars is imported; a value already in the environment is kept.
+    """
+    os.environ.setdefault("_RJEM_MALLOC_CONF", POLARS_MALLOC_CONF)
+
+
 def tune_gc() -> None:
     """Collect less often, and never scan what was loaded at start.
 
@@ -33,6 +50,7 @@ def run_app(options: LaunchOptions) -> int:
     store and stopped the feeds, so the interpreter's teardown of ccxt, polars and Textual
     (≈ 0.2 s with the screen already blank) would guard nothing.
     """
+    tune_memory()
     from tui.app.app import PortingAlphaApp
 
     app = PortingAlphaApp(options)

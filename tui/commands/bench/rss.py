@@ -3,8 +3,8 @@ quotes for N symbols through the engine's recorder into the store.
 
 Run as ``python -m tui.commands.bench.rss --symbols 500 --hours 24 --step 10`` (a process of
 its own, so the figure is that session's and nothing else's); prints one JSON line. The
-process first imports what the app has loaded once it runs (Textual and our app, ccxt.pro,
-polars) and takes the app's collector policy; then each simulated ``step`` seconds every
+process takes the app's allocator and collector policies and imports what a running app has
+loaded (Textual and our app, ccxt.pro, polars); then each simulated ``step`` seconds every
 symbol gets a fresh quote (mark, index, funding), merged over the last one and recorded, the
 store flushed once a simulated minute, RSS read once a simulated hour. A day at one quote
 per symbol every 10 s is 4.3 M rows for 500 symbols.
@@ -36,10 +36,12 @@ def rss_mb() -> float:
 
 def simulate(symbols: int, hours: float, step_s: int) -> dict[str, Any]:
     """Record ``hours`` of quotes for ``symbols`` perps; RSS by the hour."""
+    from tui.app.main import tune_gc, tune_memory
+
+    tune_memory()  # as `run_app` does, before polars loads
     import ccxt.pro  # noqa: F401  (loaded by every running app)
 
     import tui.app.app  # noqa: F401  (Textual and the app's modules)
-    from tui.app.main import tune_gc
     from tui.core.models import MarketSpec, Quote
     from tui.engine.quotes import merge_quote
     from tui.engine.recorder import QuoteRecorder
