@@ -28,7 +28,11 @@ class Tape:
     def __enter__(self) -> Tape:
         cmd = [sys.executable, "-m", "tui.sim.tape"]
         cmd += ["--symbols", str(self.symbols), "--interval", str(self.interval_s)]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        # Its stderr is dropped: aiohttp there reports each frame cut short when the app
+        # hangs up at the end; a tape that does not start says so on stdout (no URL).
+        self._proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline().split()
         if len(line) != 2 or line[0] != "tape":
