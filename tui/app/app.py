@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from tui.app import messages as msg
 from tui.app.palette import ACTIONS
 from tui.app.screens.main import MainScreen
+from tui.app.store_faults import WORKER_DOING, StoreFaults, close_store
 from tui.app.themes import VARIABLE_DEFAULTS, load_themes
 from tui.app.view import ViewState
 from tui.app.widgets.header import AppHeader
@@ -98,6 +99,10 @@ class PortingAlphaApp(App[int]):
         self._unloaded: Portfolio | None = None
         """The empty portfolio shown after a ``--portfolio`` that would not load: never saved
         (the saved one stays as it was); what the user imports or edits afterwards is."""
+        self.store_faults = StoreFaults(self)
+        """What was said about writes the store refused (a full or read-only disk)."""
+        self.quit_note = ""
+        """What quitting could not save (one line for the terminal), ``""`` when all was."""
         self._startup_notes: list[str] = []
         self._startup_errors: list[str] = []
         themes, problems = load_themes()
@@ -264,26 +269,41 @@ class PortingAlphaApp(App[int]):
         for note in notes:
             self.notify(note, severity="warning", timeout=8)
 
-    def save_portfolio(self) -> None:
+    def save_portfolio(self) -> bool:
         """Save the portfolio shown (not the empty one shown after a ``--portfolio`` that
-        failed to load)."""
+        failed to load); False when the save failed (said), else True."""
         from tui.app.persistence import save_portfolio
 
         if self.store is None or self.view.portfolio is self._unloaded:
-            return
+            return True  # nothing to save (yet)
         try:
             save_portfolio(self.store, self.view.portfolio, self.clock())
         except Exception as exc:
-            self.notify(f"could not save the portfolio: {exc}", severity="error")
+            if not self.store_refused(exc, "Portfolio not saved"):
+                self.notify(f"could not save the portfolio: {exc}", severity="error")
+            return False
+        return True
+
+    def store_refused(self, error: BaseException, doing: str = "") -> bool:
+        """If ``error`` is the store's (a write the disk refused, or a store stopped by
+        one), say it (``doing: <line>``) and return True; False for any other error."""
+        return self.store_faults.refused(error, doing)
 
     def stamp(self) -> datetime:
         """The time to put on a record: the desk's clock (causal), else the app's."""
         return self.desk.stamp() if self.desk is not None else self.clock()
 
     def maybe_flush(self) -> None:
-        """Flush the store's buffered time series if it is time."""
-        if self.store is not None:
+        """Flush the store's buffered time series if it is time; say a write refused here
+        or in the background (the session's recorder leaves its failure in the store)."""
+        if self.store is None:
+            return
+        try:
             self.store.maybe_flush()
+        except Exception as exc:
+            if not self.store_refused(exc):
+                raise
+        self.store_faults.poll(self.store)
 
     def follow_assets(self, assets: list[str]) -> None:
         """The feeds follow these assets (after a portfolio change)."""
@@ -345,13 +365,14 @@ class PortingAlphaApp(App[int]):
         """One handler for worker errors: say it in plain words."""
         if event.state != WorkerState.ERROR:
             return
-        error = event.worker.error
+        error, group = event.worker.error, event.worker.group
         reason = f"{type(error).__name__}: {error}"
-        log.error("%s worker failed: %s", event.worker.group, reason)
-        if event.worker.group == "feeds":
+        if group == "feeds":  # whatever stopped it, the feeds are down: the header says so
+            log.error("feeds worker failed: %s", reason)
             self.main.post_message(msg.SessionProblem(reason))
-        else:
-            self.notify(reason, title=f"{event.worker.group} failed", severity="error")
+        elif error is None or not self.store_refused(error, WORKER_DOING.get(group, "")):
+            log.error("%s worker failed: %s", group, reason)
+            self.notify(reason, title=f"{group} failed", severity="error")
 
     # -- palette, theme, quit -------------------------------------------------------------
 
@@ -397,16 +418,21 @@ class PortingAlphaApp(App[int]):
                 await asyncio.wait_for(self.workers.wait_for_complete(sending), 10.0)
         log.info("app closed")
         feeds = self.workers.cancel_group(self, "feeds")
+        refused = ""
         try:
             if self.store is not None:
-                self.store.audit("stop", "app closed", ts=self.stamp())
-                self.store.flush()
-                self.store.close()
+                refused = close_store(self.store, self.stamp())
         except Exception as exc:  # quitting must not hang on a store problem
-            self.log.error(f"store close failed: {exc}")
+            log.error("store close failed: %s", exc)
         # The cancelled worker closes the websockets and stops the demo's simulator (each
         # bounded); waiting for it here lets that finish before the event loop is torn down,
         # where the leftovers would otherwise hold the exit for ~10 s. The bound is a backstop.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.workers.wait_for_complete(feeds), 0.5)
+        if refused:
+            # Said on the terminal once the screen is gone (run_app prints it, unwrapped).
+            self.quit_note = f"porting-alpha: not everything saved: {refused}"
+            log.error(self.quit_note)
+            self.exit(1, return_code=1)
+            return
         self.exit(0)

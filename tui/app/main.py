@@ -59,6 +59,8 @@ def run_app(options: LaunchOptions) -> int:
     headless = bool(os.environ.get("PORTING_ALPHA_BENCH_FIRST_FRAME"))
     result = app.run(headless=headless, size=(160, 48) if headless else None)
     code = int(result or 0)
+    if app.quit_note:
+        print(app.quit_note, file=sys.stderr)
     if code == 0 and app.return_code == 0:
         sys.stdout.flush()
         sys.stderr.flush()

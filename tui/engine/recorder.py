@@ -1,4 +1,9 @@
-"""Writing quotes into the store's time series (buffered; the store flushes in batches)."""
+"""Writing quotes into the store's time series (buffered; the store flushes in batches).
+
+A write the store refuses (a full or read-only disk) never stops the feeds: the store keeps
+the rows buffered for the next flush and says the failure in ``store.failure``, which the
+owner of the store (the app, ``record``) watches and reports.
+"""
 
 from __future__ import annotations
 
@@ -49,15 +54,37 @@ class QuoteRecorder:
                     "index": quote.index,
                 }
             )
-        if price_rows:
-            self.store.append_many("quotes", price_rows)
-        if funding_rows:
-            self.store.append_many("funding", funding_rows)
+        try:
+            if price_rows:
+                self.store.append_many("quotes", price_rows)
+            if funding_rows:
+                self.store.append_many("funding", funding_rows)
+        except Exception as err:
+            if not refused(err):
+                raise
 
     def maybe_flush(self) -> None:
-        """Flush when the store's flush interval has passed."""
-        self.store.maybe_flush()
+        """Flush when the store's flush interval has passed (a refused write is left in
+        ``store.failure``; the rows stay buffered for the next try)."""
+        try:
+            self.store.maybe_flush()
+        except Exception as err:
+            if not refused(err):
+                raise
 
     def flush(self) -> None:
-        """Flush now (on stop)."""
-        self.store.flush()
+        """Flush now (on stop); a refused write is left in ``store.failure``."""
+        try:
+            self.store.flush()
+        except Exception as err:
+            if not refused(err):
+                raise
+
+
+def refused(err: Exception) -> bool:
+    """Whether ``err`` is the store refusing writes: the disk's refusal, a store stopped by
+    an earlier one, or closed (by its owner, on quit). A bad row is not: it is a bug."""
+    # Imported here: the store pulls in polars, which a session without a store never needs.
+    from tui.store.errors import StoreClosedError, StoreError, StoreWriteError
+
+    return type(err) is StoreError or isinstance(err, StoreWriteError | StoreClosedError)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tui.app.modals.holding_form import HoldingEdit, HoldingForm
 from tui.app.modals.path_prompt import PathPrompt
+from tui.app.store_faults import store_guard
 from tui.app.widgets.holdings import HoldingsPane
 from tui.core.models import Portfolio
 
@@ -20,16 +21,20 @@ if TYPE_CHECKING:
 
 
 def set_portfolio(screen: ScreenHost, portfolio: Portfolio, note: str) -> None:
-    """Replace the portfolio, save it, audit it, and re-plan."""
+    """Replace the portfolio, save it, audit it, and re-plan (a save the disk refuses is
+    said instead of ``note``: the change is shown, but not kept for the next start)."""
     screen.view.portfolio = portfolio
-    screen.pa.save_portfolio()
-    if screen.pa.store is not None:
-        screen.pa.store.audit("info", note, ts=screen.pa.stamp())
+    saved = screen.pa.save_portfolio()
     screen.show_builder_assets()
     screen.pa.follow_assets(screen.view.risk_assets())
     screen.render_all()
     screen.schedule_plan()
-    screen.notify(note)
+    if not saved:
+        return
+    with store_guard(screen.pa, f"{note}, but not in the audit log"):
+        if screen.pa.store is not None:
+            screen.pa.store.audit("info", note, ts=screen.pa.stamp())
+        screen.notify(note)
 
 
 def edit_requested(screen: ScreenHost, event: HoldingsPane.EditRequested) -> None:
@@ -104,9 +109,10 @@ def ask_export(screen: ScreenHost) -> None:
         except OSError as exc:
             screen.notify(str(exc), title="Export failed", severity="error")
             return
-        if screen.pa.store is not None:
-            screen.pa.store.audit("info", f"portfolio exported to {path}", ts=screen.pa.stamp())
         screen.notify(f"portfolio written to {path}")
+        if screen.pa.store is not None:
+            with store_guard(screen.pa, "Not in the audit log"):
+                screen.pa.store.audit("info", f"portfolio exported to {path}", ts=screen.pa.stamp())
 
     default = str(Path(screen.pa.options.data_dir) / "portfolio.toml")
     screen.app.push_screen(PathPrompt("Export portfolio TOML", default, must_exist=False), exported)

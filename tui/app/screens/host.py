@@ -28,8 +28,12 @@ class AppHost(Protocol):
         """The time to put on a record."""
         ...
 
-    def save_portfolio(self) -> None:
-        """Save the portfolio shown."""
+    def save_portfolio(self) -> bool:
+        """Save the portfolio shown; False when the save failed (said)."""
+        ...
+
+    def store_refused(self, error: BaseException, doing: str = "") -> bool:
+        """Say ``error`` (``doing: <line>``) if it is the store's; whether it was."""
         ...
 
     def follow_assets(self, assets: list[str]) -> None:

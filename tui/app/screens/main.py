@@ -26,6 +26,7 @@ from textual.widgets import Input
 from tui.app import messages as msg
 from tui.app.screens import holdings_actions, trading_actions
 from tui.app.screens.keys import MAIN_KEYS, KeyFooter, key_help
+from tui.app.store_faults import store_guard
 from tui.app.view import ViewState
 from tui.app.widgets.active_tilt import ActiveTiltPanel
 from tui.app.widgets.feeds import FeedsPane
@@ -210,8 +211,8 @@ class MainScreen(Screen[None]):
         if desk is not None and desk.open_tilt is not None:
             self.view.dirty_active = True
             if desk.mode == "paper":
-                if desk.settle_funding(now):
-                    self.view.dirty_holdings = True
+                with store_guard(self.pa, "Funding settlement not recorded"):
+                    self.view.dirty_holdings |= bool(desk.settle_funding(now))
             elif now.minute != self._funding_asked_minute:
                 # Live: the venue settles; ask what it booked once a minute.
                 self._funding_asked_minute = now.minute

@@ -3,6 +3,8 @@
 Plain functions of the screen (no mixin) over the desk: the desk makes the proposal and
 journals it; the review modal shows exactly its orders; only ``y`` (or Confirm pressed on
 purpose) hands it back to the desk, in a worker, and the outcome comes back as a message.
+A write the store refuses (a full disk) is said in one line: what it stopped did not happen
+(a proposal not journaled is not shown; orders not journaled are not sent).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from tui.app.modals.confirm import ConfirmOrders
+from tui.app.store_faults import store_guard
 
 if TYPE_CHECKING:
     from tui.app.screens.host import ScreenHost
@@ -35,7 +38,8 @@ def review_plan(screen: ScreenHost) -> None:
     if desk is None:
         screen.notify("The state store is still opening.", severity="warning")
         return
-    review(screen, desk.propose(plan, spec, blocked=screen.view.confirm_blockers(plan)))
+    with store_guard(screen.pa, "Not proposed"):
+        review(screen, desk.propose(plan, spec, blocked=screen.view.confirm_blockers(plan)))
 
 
 def propose_exit(screen: ScreenHost, alert: str) -> None:
@@ -44,7 +48,8 @@ def propose_exit(screen: ScreenHost, alert: str) -> None:
     desk = screen.desk
     if desk is None or "press u" not in alert or screen.pending_exit is not None:
         return
-    screen.pending_exit = desk.propose_unwind(alert.split(";")[0])
+    with store_guard(screen.pa, "Exit not proposed (u proposes it)"):
+        screen.pending_exit = desk.propose_unwind(alert.split(";")[0])
     screen.view.dirty_active = True
 
 
@@ -52,10 +57,14 @@ def review_unwind(screen: ScreenHost) -> None:
     """Propose the reduce-only orders that flatten the open tilt, for review."""
     desk = screen.desk
     pending, screen.pending_exit = screen.pending_exit, None
+    proposal: Proposal | None = None
     if pending is not None and pending.state == "pending" and desk is not None:
-        proposal: Proposal | None = pending
-    else:
-        proposal = desk.propose_unwind("unwind asked") if desk is not None else None
+        proposal = pending
+    elif desk is not None and desk.open_tilt is not None:
+        with store_guard(screen.pa, "Unwind not proposed"):
+            proposal = desk.propose_unwind("unwind asked")
+        if proposal is None:
+            return  # said
     if proposal is None:
         screen.notify("No open tilt to unwind.", severity="warning")
         return
@@ -80,19 +89,23 @@ def review_roll(screen: ScreenHost) -> None:
     if desk is None or not futures:
         screen.notify("The open tilt holds no dated future to roll.", severity="warning")
         return
-    proposal = desk.propose_roll(futures[0][1])
-    if proposal is not None:
-        review(screen, proposal)
+    with store_guard(screen.pa, "Roll not proposed"):
+        proposal = desk.propose_roll(futures[0][1])
+        if proposal is not None:
+            review(screen, proposal)
 
 
 def review_completion(screen: ScreenHost) -> None:
     """Propose the orders that complete an unbalanced open tilt, for review."""
     desk = screen.desk
-    proposal = desk.propose_completion() if desk is not None else None
-    if proposal is None:
-        screen.notify("The open tilt is not unbalanced: nothing to complete.", severity="warning")
-        return
-    review(screen, proposal)
+    with store_guard(screen.pa, "Completion not proposed"):
+        proposal = desk.propose_completion() if desk is not None else None
+        if proposal is None:
+            screen.notify(
+                "The open tilt is not unbalanced: nothing to complete.", severity="warning"
+            )
+            return
+        review(screen, proposal)
 
 
 def toggle_halt(screen: ScreenHost) -> None:
@@ -103,7 +116,19 @@ def toggle_halt(screen: ScreenHost) -> None:
     if desk is None:
         return
     if not desk.halted:
-        desk.halt("k pressed in the app")
+        try:
+            desk.halt("k pressed in the app")
+        except OSError as exc:  # the HALT file: a read-only disk refuses it
+            screen.notify(
+                f"NOT halted: cannot write {desk.kill.path}: {exc.strerror or exc}",
+                title="Halt",
+                severity="error",
+                timeout=20,
+            )
+            return
+        except Exception as exc:  # the HALT file is written: orders are halted
+            if not screen.pa.store_refused(exc, "Halted, but not in the audit log"):
+                raise
         screen.show_halt()
         screen.notify(
             "New orders are halted (also after a restart). k again lifts it; "
@@ -116,7 +141,18 @@ def toggle_halt(screen: ScreenHost) -> None:
 
     def answered(yes: bool | None) -> None:
         if yes and screen.desk is not None:
-            screen.desk.lift_halt()
+            try:
+                screen.desk.lift_halt()
+            except OSError as exc:
+                screen.notify(
+                    f"Halt not lifted: cannot remove {screen.desk.kill.path}: "
+                    f"{exc.strerror or exc}",
+                    severity="error",
+                )
+                return
+            except Exception as exc:
+                if not screen.pa.store_refused(exc, "Halt lifted, but not in the audit log"):
+                    raise
             screen.show_halt()
             screen.notify("Halt lifted: orders can be confirmed again.")
 
@@ -129,8 +165,9 @@ def toggle_halt(screen: ScreenHost) -> None:
 async def cancel_all(screen: ScreenHost) -> None:
     """Cancel every open order at the venue (allowed while halted)."""
     if screen.desk is not None:
-        count = await screen.desk.cancel_all()
-        screen.notify(f"{count} open orders canceled.")
+        with store_guard(screen.pa, "Open orders canceled, but not in the audit log"):
+            count = await screen.desk.cancel_all()
+            screen.notify(f"{count} open orders canceled.")
 
 
 def review(screen: ScreenHost, proposal: Proposal) -> None:
@@ -143,7 +180,8 @@ def review(screen: ScreenHost, proposal: Proposal) -> None:
         if confirmed:
             screen.run_worker(send(screen, proposal), group="orders", exit_on_error=False)
         else:
-            desk.back_out(proposal)
+            with store_guard(screen.pa, "Backed out, nothing sent; not recorded"):
+                desk.back_out(proposal)
             screen.view.dirty_active = True
 
     # A block that time can lift (stale prices, the feed down, a pre-trade check) is checked
@@ -197,7 +235,18 @@ async def send(screen: ScreenHost, proposal: Proposal) -> None:
     desk = screen.desk
     if desk is None:
         return
-    outcome = await desk.confirm(proposal)
+    try:
+        outcome = await desk.confirm(proposal)
+    except Exception as exc:
+        # Journaled orders go out one by one: a refusal before them sent nothing; one while
+        # booking stops the batch, and the next start asks the venue about what was sent.
+        sent = proposal.state == "confirmed"
+        doing = "Batch stopped; the next start asks the venue about it" if sent else "Nothing sent"
+        if not screen.pa.store_refused(exc, doing):
+            raise
+        screen.plan_now()
+        screen.render_all()
+        return
     screen.post_message(OrdersDone(outcome))
 
 
@@ -227,7 +276,8 @@ def discard(screen: ScreenHost) -> None:
     if plan is None or desk is None:
         screen.notify("Nothing to discard.", severity="warning")
         return
-    desk.discard(plan, screen.view.tilt)
-    screen.view.discarded = True
-    screen.plan_now()
-    screen.notify("Proposal discarded; nothing was sent.")
+    with store_guard(screen.pa, "Not discarded"):
+        desk.discard(plan, screen.view.tilt)
+        screen.view.discarded = True
+        screen.plan_now()
+        screen.notify("Proposal discarded; nothing was sent.")

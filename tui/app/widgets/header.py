@@ -1,4 +1,5 @@
-"""The header: app name, venue, mode badge (DEMO / PAPER / LIVE), connection, staleness, clock."""
+"""The header: app name, venue, mode badge (DEMO / PAPER / LIVE), HALTED and SAVE FAILED badges,
+connection, staleness, clock."""
 
 from __future__ import annotations
 
@@ -107,6 +108,8 @@ class AppHeader(Horizontal):
         & > #mode.-live { background: $warning; }
         & > #halt { display: none; text-style: bold; color: $background; background: $error; }
         & > #halt.-on { display: block; }
+        & > #store { display: none; text-style: bold; color: $background; background: $error; }
+        & > #store.-on { display: block; }
         & > #mode.-paper { background: $primary; }
         & > #conn { width: 1fr; }
         & > #conn.-live { color: $gain; }
@@ -124,6 +127,7 @@ class AppHeader(Horizontal):
         yield Label("", id="venue")
         yield Label("", id="mode")
         yield Label("HALTED", id="halt")
+        yield Label("SAVE FAILED", id="store")
         yield Label("connecting…", id="conn", classes="-connecting")
         yield Label("", id="clock")
 
@@ -139,6 +143,13 @@ class AppHeader(Horizontal):
         badge = self.query_one("#halt", Label)
         badge.set_class(bool(reason), "-on")
         badge.tooltip = reason or None
+
+    def show_store(self, line: str) -> None:
+        """``SAVE FAILED`` while the store has refused a write (``line``, its reason, as
+        tooltip); ``""`` takes it away."""
+        badge = self.query_one("#store", Label)
+        badge.set_class(bool(line), "-on")
+        badge.tooltip = line or None
 
     def show_connection(self, state: FeedState | str, text: str) -> None:
         """Show the feed state in plain words (``text`` says what, and what to do)."""
