@@ -3,8 +3,10 @@
 Read only: nothing here changes the plan or sends anything. Each market is costed at the
 leg's target notional before rounding (`tui.core.models.Candidate`): the expected carry split
 into funding and basis, the entry fee, the roll's cost and date, the net (carry − fee − roll,
-what ``auto`` maximises), margin, liquidation with its distance from the mark, the bracket's
-leverage cap, and whether the market was allowed for the leg (and if not, why). Esc, Enter,
+what ``auto`` maximises), the market's annualized rate from the holder's view (signed as the
+carry, as the legs pane's Annual: a long pays a positive funding rate), margin, liquidation
+with its distance from the mark, the bracket's leverage cap, and whether the market was
+allowed for the leg (and if not, why). Esc, Enter,
 ``q`` or Close shut it; no key reaches the main screen while it is open.
 """
 
@@ -33,6 +35,7 @@ COLUMNS = (
     Column("Funding", 9),
     Column("Basis", 9),
     Column("Carry", 9),
+    Column("Annual", 7),
     Column("Fee", 7),
     Column("Roll", 7),
     Column("Roll by", 7),
@@ -55,15 +58,25 @@ def liquidation_text(price: float | None, estimate: bool) -> str:
     return f"{ESTIMATE if estimate else ''}{fmt.price(price)}"
 
 
+def holder_rate(rate: float | None, side: str) -> float | None:
+    """An annualized funding rate or basis signed as the holder's carry: a short earns a
+    positive rate, a long pays it (the venue quotes the rate as the long's cost)."""
+    if rate is None:
+        return None
+    return rate if side == "sell" else -rate
+
+
 def _money(value: float) -> Cell:
     """A signed cash flow to the holder, coloured by its sign (zero plain)."""
     tone = "gain" if value > 0 else ("loss" if value < 0 else None)
     return Cell(fmt.usd_auto(value, signed=True), tone)
 
 
-def candidate_row(candidate: Candidate) -> Row:
-    """One market considered, as a row: the chosen one marked and bold, the barred muted."""
+def candidate_row(candidate: Candidate, side: str) -> Row:
+    """One market considered for a leg on ``side``, as a row: the chosen one marked and
+    bold, the barred muted."""
     c = candidate
+    rate = holder_rate(c.annualized_rate, side)
     rolls = c.roll_by is not None or c.roll_cost_usd > 0
     cap = fmt.DASH
     if c.max_leverage is not None:
@@ -77,6 +90,10 @@ def candidate_row(candidate: Candidate) -> Row:
             _money(c.funding_usd),
             _money(c.basis_usd),
             _money(c.carry_usd),
+            Cell(
+                fmt.pct(rate, signed=True),
+                "gain" if rate and rate > 0 else ("loss" if rate else None),
+            ),
             fmt.usd_auto(c.fee_usd),
             fmt.usd_auto(c.roll_cost_usd) if rolls else fmt.DASH,
             fmt.short_date(c.roll_by),
@@ -105,9 +122,11 @@ def legend(candidates: list[Candidate], window_days: float) -> str:
     """What the columns mean (and ``≈`` when any liquidation is an estimate)."""
     text = (
         f"{CHOSEN} chosen · each market costed at the leg's target notional before rounding · "
-        f"carry = expected funding + basis over {window_days:g} d · net = carry − fee − roll "
-        "(what auto maximises) · away = liquidation's distance from the mark · max = the "
-        "leverage cap of the bracket this size falls in"
+        f"carry = expected funding + basis over {window_days:g} d, to the holder (+ earned, "
+        "− paid) · annual = the market's funding or basis a year, signed the same way (a long "
+        "pays a positive rate) · net = carry − fee − roll (what auto maximises) · away = "
+        "liquidation's distance from the mark · max = the leverage cap of the bracket this "
+        "size falls in"
     )
     if any(c.liquidation_estimate for c in candidates):
         text += (
@@ -165,7 +184,7 @@ class CandidatesModal(OnceModal[None]):
             yield Label(f"Markets considered for the {leg.asset} leg", id="title")
             yield Label(leg_summary(leg, self.leverage, self.window_days), id="leg")
             table = RowTable(COLUMNS, id="candidates")
-            table.set_rows([candidate_row(c) for c in leg.candidates])
+            table.set_rows([candidate_row(c, leg.side) for c in leg.candidates])
             yield table
             choice = leg.choice or (
                 f"{leg.symbol}: the only market considered"

@@ -6,6 +6,10 @@ Confirm (Tab or ←). ``n`` / Esc back out. It answers once, however fast keys c
 something blocks confirming (stale data, no sendable leg) the screen says why and only
 backing out is offered — until the caller's ``recheck`` says it no longer does (fresh quotes
 after stale ones): then Confirm comes back, and the other way round.
+
+On a narrow terminal the orders table drops its least needed columns (the client order id
+first) rather than scroll sideways; Tab reaches the orders, where space shows every column
+of one (`RowDetail`), so every number of every order stays reachable at 80×24.
 """
 
 from __future__ import annotations
@@ -22,15 +26,23 @@ from tui.app import format as fmt
 from tui.app.modals.base import OnceModal
 from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
 
+#: What decides the order (market, side, size, price) never goes; the client id goes first.
 COLUMNS = (
     Column("Symbol", 20, "left"),
     Column("Side", 4, "left"),
-    Column("Type", 6, "left"),
+    Column("Type", 6, "left", priority=2),
     Column("Amount", 10),
     Column("Price", 10),
-    Column("Reduce", 6, "left"),
-    Column("Client order id", 36, "left"),
+    Column("Reduce", 6, "left", priority=1),
+    Column("Client order id", 36, "left", priority=3),
 )
+
+
+def hidden_hint(hidden: list[str]) -> str:
+    """Under the table when columns were dropped for width: which, and how to see them."""
+    if not hidden:
+        return ""
+    return f"Not shown here: {', '.join(hidden)} · Tab to an order, space shows every column"
 
 
 def order_rows(orders: Sequence[Any]) -> list[Row]:
@@ -61,7 +73,7 @@ class ConfirmOrders(OnceModal[bool]):
     ConfirmOrders {
         align: center middle;
         & > Vertical {
-            width: 104;
+            width: 106;
             max-width: 100%;
             height: auto;
             max-height: 100%;
@@ -72,6 +84,7 @@ class ConfirmOrders(OnceModal[bool]):
         #title { text-style: bold; margin-bottom: 1; }
         #summary { margin-bottom: 1; }
         RowTable { height: auto; max-height: 12; margin-bottom: 1; }
+        #hidden { color: $text-muted; height: auto; margin-bottom: 1; }
         #warnings { color: $caution; height: auto; margin-bottom: 1; }
         #blocked { color: $error; text-style: bold; height: auto; margin-bottom: 1; }
         #buttons { height: auto; align-horizontal: right; }
@@ -113,9 +126,13 @@ class ConfirmOrders(OnceModal[bool]):
         with Vertical():
             yield Label(f"Send {count} {noun} ({self.mode})?", id="title")
             yield Static(self.summary, id="summary")
-            table = RowTable(COLUMNS, id="orders")
+            table = RowTable(COLUMNS, show_cursor=True, id="orders")
             table.set_rows(order_rows(self.orders))
+            table.detail_title = lambda key: f"Order {key}"
             yield table
+            hidden = Static("", id="hidden", markup=False)
+            hidden.display = False  # until the table is too narrow for every column
+            yield hidden
             if self.warnings:
                 yield Static("\n".join(f"⚠ {w}" for w in self.warnings), id="warnings")
             blocked = Static(f"Cannot confirm: {self.blocked}", id="blocked")
@@ -148,6 +165,18 @@ class ConfirmOrders(OnceModal[bool]):
     def on_mount(self) -> None:
         """Focus Back, always: Enter right after opening must never send anything."""
         self.query_one("#back", Button).focus()
+
+    def on_row_table_fitted(self, event: RowTable.Fitted) -> None:
+        """The width changed which columns show: say which are not, and how to see them."""
+        event.stop()
+        hint = self.query_one("#hidden", Static)
+        hint.update(hidden_hint(event.hidden))
+        hint.display = bool(event.hidden)
+
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
+        """Enter on an order shows it whole (it never confirms: only y or Confirm does)."""
+        event.stop()
+        event.table.action_details()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Confirm or Back."""

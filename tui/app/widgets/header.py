@@ -75,6 +75,9 @@ def connection_words(
 ) -> tuple[str, str]:
     """(css state, plain words) for the connection field, from the venue's health."""
     why = f": {detail}" if detail else ""
+    if state == "offline" and detail.startswith("connecting to "):
+        # The session's first word (and a slow first answer): not a failure yet.
+        return "connecting", detail
     if state == "offline":
         return "offline", offline_words(detail, demo)
     if state == "stale":

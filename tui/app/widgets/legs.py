@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.app import format as fmt
+from tui.app.modals import candidates
 from tui.app.modals.candidates import ESTIMATE, CandidatesModal, liquidation_text
 from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
 from tui.core.models import Leg, Plan
@@ -41,6 +42,7 @@ COLUMNS = (
 )
 
 STATUS_WORDS = {"ok": "ok", "below_minimum": "below minimum", "blocked": "blocked"}
+PROVISIONAL = "provisional"
 
 TOTAL_KEY = "__total__"
 
@@ -53,16 +55,24 @@ def leg_key(leg: Leg) -> str:
 def holder_rate(leg: Leg) -> float | None:
     """The leg's annualized rate signed as its carry, from the holder's view: a short earns a
     positive funding rate or basis, a long pays it (the venue's sign is the long's cost)."""
-    if leg.annualized_rate is None:
-        return None
-    return leg.annualized_rate if leg.side == "sell" else -leg.annualized_rate
+    return candidates.holder_rate(leg.annualized_rate, leg.side)
 
 
-def leg_row(leg: Leg) -> Row:
-    """One leg as a table row; not-ok legs are marked with their reason."""
+def provisional_line(plan: Plan, leg: Leg) -> str:
+    """The plan's blocker saying ``auto`` chose this leg's market while another market of
+    its asset had no price yet ("" when the choice is firm)."""
+    head = f"{leg.asset}: auto's choice of {leg.symbol} is provisional"
+    return next((b for b in plan.blockers if b.startswith(head)), "")
+
+
+def leg_row(leg: Leg, provisional: bool = False) -> Row:
+    """One leg as a table row; not-ok legs are marked with their reason, a provisional
+    choice (which blocks confirming) as provisional, not ok."""
     status = STATUS_WORDS.get(leg.status, leg.status)
     if leg.reason:
         status = f"{status}: {leg.reason}"
+    elif provisional and leg.status == "ok":
+        status = PROVISIONAL
     tone = (
         None if leg.status == "ok" else ("caution" if leg.status == "below_minimum" else "blocked")
     )
@@ -83,7 +93,7 @@ def leg_row(leg: Leg) -> Row:
             liquidation_text(leg.liquidation_price, leg.liquidation_estimate),
             fmt.pct(leg.liquidation_distance),
             fmt.short_date(leg.roll_by),
-            Cell(status, None if leg.status == "ok" else "caution"),
+            Cell(status, None if status == "ok" else "caution"),
         ),
         tone=tone,
     )
@@ -97,7 +107,7 @@ def _tone(value: float | None) -> str | None:
 
 def plan_rows(plan: Plan) -> list[Row]:
     """Leg rows and the totals row (sums over sendable legs)."""
-    rows = [leg_row(leg) for leg in plan.legs]
+    rows = [leg_row(leg, bool(provisional_line(plan, leg))) for leg in plan.legs]
     t = plan.totals
     rows.append(
         Row(
@@ -244,6 +254,9 @@ class LegsPane(Vertical):
         if leg is None:
             return []
         notes = [f"Why {leg.status.replace('_', ' ')}: {leg.reason}"] if leg.reason else []
+        provisional = provisional_line(self._plan, leg) if self._plan else ""
+        if provisional:
+            notes.append(f"Why provisional: {provisional.split(' is provisional, ', 1)[-1]}")
         if leg.choice:
             notes.append(f"Market: {leg.choice}")
         notes.append("Annual: the rate from the holder's view, signed as the carry.")
