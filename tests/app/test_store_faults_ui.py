@@ -189,3 +189,44 @@ async def test_q_quits_on_a_full_disk_says_what_was_not_saved_and_releases_the_s
     with Store.open(tmp_path / "data") as again:  # not locked: the quit released it
         assert again.problems == []
         assert "fill" not in list(again.read("audit")["kind"])
+
+
+async def test_k_on_a_full_disk_halts_and_says_the_audit_was_not_written(
+    app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await market_ready(pilot)
+        app.main.query_one("#holdings-table").focus()
+        full_disk(monkeypatch)  # the journal refuses; the HALT file (a few bytes) is written
+        await pilot.press("k")
+        await pilot.pause(0.1)
+        assert (tmp_path / "data" / "HALT").exists() and app.desk.halted
+        assert app.main.query_one("#halt", Label).has_class("-on")
+        assert [n.message for n in said(app, "Halted, but")] == [
+            f"Halted, but not in the audit log: {refused_line(app)}"
+        ]
+
+
+async def test_k_on_a_read_only_disk_says_not_halted(
+    app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tui.desk.checks import KillSwitch
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await market_ready(pilot)
+        app.main.query_one("#holdings-table").focus()
+
+        def refuse(self: KillSwitch, reason: str) -> None:  # the HALT file's write
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+        monkeypatch.setattr(KillSwitch, "set", refuse)
+        await pilot.press("k")
+        await pilot.pause(0.1)
+        assert not app.desk.halted and not app.main.query_one("#halt", Label).has_class("-on")
+        halt = tmp_path / "data" / "HALT"
+        assert [n.message for n in said(app, "NOT halted")] == [
+            f"NOT halted: cannot write {halt}: {os.strerror(errno.EROFS)}"
+        ]
+        assert app.is_running
