@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from textual.containers import VerticalScroll
 from textual.widgets import Button, Label, Static
 
 from tests.app.staging import market_ready, wait_until
@@ -102,6 +103,11 @@ async def test_the_review_at_80x24_fits_its_orders_and_space_shows_the_client_id
         assert isinstance(detail, RowDetail)
         first = modal.orders[0]
         assert ("Client order id", first.client_order_id) in detail.fields
+        # Shown whole: the fields fit inside the detail's frame (the id was cut at 17 cells).
+        body = detail.query_one("#detail-body", Static)
+        frame = detail.query_one(VerticalScroll)
+        assert first.client_order_id in str(body.content)
+        assert body.region.right <= frame.region.right - 3  # inside the border and padding
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is modal)
         await pilot.press("n")  # backing out still works, nothing sent

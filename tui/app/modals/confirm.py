@@ -42,7 +42,7 @@ def hidden_hint(hidden: list[str]) -> str:
     """Under the table when columns were dropped for width: which, and how to see them."""
     if not hidden:
         return ""
-    return f"Not shown here: {', '.join(hidden)} · Tab to an order, space shows every column"
+    return f"Hidden for width: {', '.join(hidden)} · Tab to an order, then space"
 
 
 def order_rows(orders: Sequence[Any]) -> list[Row]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,23 +24,38 @@ from tui.app.modals.base import OnceModal
 ONE_COLUMN_MAX = 8
 
 
-def detail_grid(fields: Sequence[tuple[str, str]]) -> Table:
+def detail_grid(fields: Sequence[tuple[str, str]]) -> Text:
     """``label  value`` pairs, labels bold, blanks shown as ``–``; two pairs a line when
-    there are many (the first half down the left, the rest down the right)."""
+    there are many (the first half down the left, the rest down the right).
+
+    Plain text, not a Rich table: the modal's auto width measures it whole (a table measured
+    at the modal's shrunk width came out as wide as its shortest words, cutting a client id).
+    """
     pairs = [(label, value or DASH) for label, value in fields]
     halves = 2 if len(pairs) > ONE_COLUMN_MAX else 1
-    grid = Table.grid(padding=(0, 2))
-    for _ in range(halves):
-        grid.add_column(style="bold")
-        grid.add_column()
     rows = -(-len(pairs) // halves)
+    parts = [pairs[half * rows : (half + 1) * rows] for half in range(halves)]
+    widths = [
+        (max(cell_len(p[0]) for p in part), max(cell_len(p[1]) for p in part))
+        for part in parts
+        if part
+    ]
+    grid = Text(no_wrap=True)
     for i in range(rows):
-        cells: list[Text] = []
-        for half in range(halves):
-            j = i + half * rows
+        if i:
+            grid.append("\n")
+        for half, part in enumerate(parts):
+            if i >= len(part):
+                continue
+            label, value = part[i]
+            label_width, value_width = widths[half]
+            if half:
+                grid.append("  ")
             # Text, not markup: a value is shown as it is.
-            cells += [Text(t) for t in pairs[j]] if j < len(pairs) else [Text(""), Text("")]
-        grid.add_row(*cells)
+            grid.append(label + " " * (label_width - cell_len(label)), style="bold")
+            grid.append("  " + value)
+            if half + 1 < len(parts):
+                grid.append(" " * (value_width - cell_len(value)))
     return grid
 
 
