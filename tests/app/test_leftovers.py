@@ -127,7 +127,9 @@ def test_candidates_show_the_annual_rate_signed_as_the_holders_carry() -> None:
     assert candidate_row(perp, "buy").cells[annual].tone == "loss"
     assert candidate_row(perp, "sell").cells[annual].text == "+11.1%"
     assert candidate_row(perp, "sell").cells[annual].tone == "gain"
-    assert "a long pays a positive rate" in legend([perp], 30)
+    assert "to the holder" in legend([perp], 30) and "a long pays a positive rate" in legend(
+        [perp], 30
+    )
 
 
 # -- a provisional leg's Status -----------------------------------------------------------

@@ -122,11 +122,10 @@ def legend(candidates: list[Candidate], window_days: float) -> str:
     """What the columns mean (and ``≈`` when any liquidation is an estimate)."""
     text = (
         f"{CHOSEN} chosen · each market costed at the leg's target notional before rounding · "
-        f"carry = expected funding + basis over {window_days:g} d, to the holder (+ earned, "
-        "− paid) · annual = the market's funding or basis a year, signed the same way (a long "
-        "pays a positive rate) · net = carry − fee − roll (what auto maximises) · away = "
-        "liquidation's distance from the mark · max = the leverage cap of the bracket this "
-        "size falls in"
+        f"carry = expected funding + basis over {window_days:g} d, net = carry − fee − roll "
+        "(what auto maximises), annual = the market's rate a year: all to the holder, + earned "
+        "(a long pays a positive rate) · away = liquidation's distance from the mark · max = "
+        "the leverage cap of this size's bracket"
     )
     if any(c.liquidation_estimate for c in candidates):
         text += (
