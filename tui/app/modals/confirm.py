@@ -84,6 +84,12 @@ class ConfirmOrders(OnceModal[bool]):
         #title { text-style: bold; margin-bottom: 1; }
         #summary { margin-bottom: 1; }
         RowTable { height: auto; max-height: 12; margin-bottom: 1; }
+        /* No row looks chosen until the user moves to the orders (Tab): all of them go. */
+        #orders > .row-table--cursor { background: $surface; }
+        #orders:focus > .row-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+        }
         #hidden { color: $text-muted; height: auto; margin-bottom: 1; }
         #warnings { color: $caution; height: auto; margin-bottom: 1; }
         #blocked { color: $error; text-style: bold; height: auto; margin-bottom: 1; }
