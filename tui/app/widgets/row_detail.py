@@ -52,8 +52,10 @@ def detail_grid(fields: Sequence[tuple[str, str]]) -> Text:
             if half:
                 grid.append("  ")
             # Text, not markup: a value is shown as it is.
-            grid.append(label + " " * (label_width - cell_len(label)), style="bold")
-            grid.append("  " + value)
+            # The gap goes with the label: a span that starts with spaces loses them in
+            # some SVG renderers (the screenshots).
+            grid.append(label + " " * (label_width - cell_len(label) + 2), style="bold")
+            grid.append(value)
             if half + 1 < len(parts):
                 grid.append(" " * (value_width - cell_len(value)))
     return grid
