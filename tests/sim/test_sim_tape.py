@@ -113,10 +113,10 @@ async def test_the_all_market_frame_carries_every_perpetual_through_ccxt() -> No
     assert btc.received_at == NOW
 
 
-async def test_all_market_session_follows_every_perp_or_the_followed_ones() -> None:
+async def test_all_market_session_shows_every_perp_and_records_all_or_the_followed() -> None:
     scenario = scaled_scenario(load_scenario(FROZEN_SCENARIO), 60)
     async with SimServer(scenario, stream_interval_s=0.05) as sim:
-        for follow_all, expected in ((True, 60), (False, 1)):
+        for follow_all, expected in ((True, 60), (False, 60)):
             session = AllMarketSession(
                 "binanceusdm", sim_url=sim.url, assets=["ETH"], follow_all=follow_all
             )
@@ -140,8 +140,8 @@ async def test_all_market_session_follows_every_perp_or_the_followed_ones() -> N
                 await asyncio.gather(stream, return_exceptions=True)
                 await session.close()
             assert len(seen) == expected
-            if not follow_all:
-                assert seen == {"ETH/USDT:USDT"}
+            kept = {q.symbol for q in session._recorded(session.quotes)[0]}
+            assert kept == (seen if follow_all else {"ETH/USDT:USDT"})
 
 
 def test_a_streamed_quote_merges_over_the_polled_one_field_by_field() -> None:

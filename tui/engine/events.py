@@ -24,11 +24,13 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class MarketsLoaded:
-    """The venue's futures markets relevant to the session, by symbol."""
+    """The venue's futures markets relevant to the session, by symbol; ``listed``: every
+    perpetual of the venue (what the feeds view can list)."""
 
     venue: str
     markets: dict[str, MarketSpec]
     at: datetime = field(default_factory=_now)
+    listed: dict[str, MarketSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

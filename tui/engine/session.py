@@ -7,13 +7,20 @@ Feeds:
 - ``marks``: funding, mark and index by REST, re-armed after each completed poll (never
   overlapping); perps' less often while the stream is live, at full pace when it is not.
 - ``book``: bid/ask by REST.
-- ``stream``: the venue's mark price websocket (funding rides on it), where it has one.
+- ``stream``: the venue's mark price websocket (funding rides on it), where it has one: the
+  all-market stream where the venue has it (Binance's ``!markPrice@arr@1s``,
+  `tui.engine.stream_all`), else one watcher per perpetual followed.
 - ``history``: 30 days of funding and recent prices, backfilled when a market is followed.
 
 A feed is live only while it delivers fresh data: a poll that brings no fresh price for a
 market it asked about is an error, not a quiet success. The venue is said to be connecting
 from the first moment, and is live only once its futures markets are loaded (an empty or
 garbled list is retried); its status names the assets it lists no futures market for.
+
+Quotes: the all-market stream brings every perpetual of the venue at no extra request cost.
+The session keeps them all (``quotes``) and tells its listener of them all (the app's feeds
+view lists the whole venue), but records to the store only the markets followed (a venue's
+500 perps a second would be most of the store's rows for markets nobody holds).
 
 Margin brackets are read with the markets for the assets followed, and for markets followed
 later when they are (`tui.engine.brackets`: the venue's table, else the store's cache).
@@ -46,11 +53,11 @@ from tui.engine.quotes import (
     fetch_books,
     fetch_marks,
     merge_quote,
-    quote_from_mark_stream,
     require_fresh,
 )
 from tui.engine.recorder import QuoteRecorder
 from tui.engine.status import StatusBoard, await_saying, unlisted, venue_detail
+from tui.engine.stream_feed import stream_feed
 from tui.engine.venues import create_exchange
 
 Listener = Callable[[EngineEvent], None]
@@ -111,6 +118,8 @@ class MarketSession:
         self.backfill = Backfill(venue, store=store, funding_days=history_days)
         """Brackets and history asked for each market followed."""
         self._marks_polls = 0
+        self.venue_perps: frozenset[str] = frozenset()
+        """Every perpetual of the venue: what is kept of the all-market stream."""
         self.board = StatusBoard(venue, self.health, lambda e: self._emit(e), self.received_now)
         """What has been said of the venue and each feed."""
 
@@ -157,7 +166,8 @@ class MarketSession:
                 asyncio.create_task(self._watchdog()),
                 asyncio.create_task(self._backfill_loop()),
             ]
-            if self.use_stream and self.exchange.has.get("watchMarkPrice"):
+            has = self.exchange.has
+            if self.use_stream and (has.get("watchMarkPrices") or has.get("watchMarkPrice")):
                 tasks.append(asyncio.create_task(self._stream_loop()))
             else:
                 self.health.pop("stream", None)
@@ -261,7 +271,11 @@ class MarketSession:
 
     def _select_markets(self) -> None:
         self.markets = {s: m for s, m in self.all_markets.items() if m.base in self.assets}
-        self._emit(MarketsLoaded(self.venue, dict(self.markets), at=self.received_now()))
+        listed = {s: m for s, m in self.all_markets.items() if m.instrument == "perp"}
+        self.venue_perps = frozenset(listed)
+        self._emit(
+            MarketsLoaded(self.venue, dict(self.markets), at=self.received_now(), listed=listed)
+        )
 
     def _paused_s(self) -> float | None:
         """Seconds the gate still holds requests (the venue's Retry-After), if it does."""
@@ -340,40 +354,12 @@ class MarketSession:
         return {s for s, m in self.markets.items() if m.instrument == "perp"}
 
     async def _stream_loop(self) -> None:
-        """One websocket watcher per perpetual; a drop falls back to polling until it recovers."""
-        workers: dict[str, asyncio.Task[None]] = {}
-        try:
-            while True:
-                perps = self._perps()
-                for symbol in perps - workers.keys():
-                    workers[symbol] = asyncio.create_task(self._watch(symbol))
-                for symbol in workers.keys() - perps:
-                    workers.pop(symbol).cancel()
-                self._assets_changed.clear()
-                await self._assets_changed.wait()
-        finally:
-            for task in workers.values():
-                task.cancel()
+        """The stream feed (`tui.engine.stream_feed`)."""
+        await stream_feed(self)
 
-    async def _watch(self, symbol: str) -> None:
-        health = self.health["stream"]
-        attempt = 0
-        while True:
-            try:
-                ticker = await self.exchange.watch_mark_price(symbol)
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:  # ccxt's errors, and its parse failures on a garbled body
-                attempt += 1
-                health.error(describe(err))
-                health.fallback = True
-                self._report("stream")
-                await asyncio.sleep(backoff_delay(attempt, 1.0, cap=self.pacing.max_backoff_s))
-                continue
-            attempt = 0
-            health.fallback = False
-            health.ok()
-            self._apply({symbol: quote_from_mark_stream(symbol, ticker, self.received_now())})
+    def _streamed(self, quotes: dict[str, Quote]) -> None:
+        """Quotes the stream delivered."""
+        self._apply(quotes)
 
     def _apply(self, fresh: dict[str, Quote]) -> None:
         """Merge fresh quotes, record them, and tell the listener."""
@@ -382,8 +368,14 @@ class MarketSession:
         merged = {s: merge_quote(self.quotes.get(s), q) for s, q in fresh.items()}
         self.quotes.update(merged)
         if self._recorder is not None:
-            self._recorder.record(merged.values(), self.markets)
+            self._recorder.record(*self._recorded(merged))
         self._emit(QuotesUpdated(self.venue, merged, at=self.received_now()))
+
+    def _recorded(self, merged: dict[str, Quote]) -> tuple[list[Quote], dict[str, MarketSpec]]:
+        """What of ``merged`` is recorded, and the markets it is recorded against: the
+        markets followed (the others the stream brings are shown, not kept)."""
+        markets = self.markets
+        return [q for s, q in merged.items() if s in markets], markets
 
     # -- history ----------------------------------------------------------------------------
 
