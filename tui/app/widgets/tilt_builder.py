@@ -356,7 +356,11 @@ class TiltBuilder(Vertical):
         reason = "" if result is None or result.is_valid else result.failure_descriptions[0]
         for label in self.query(f"#{reason_id}").results(Label):
             label.update(reason)
-            label.set_class(bool(reason), "-shown")
+            # Its line stays while the field is typed in: a reason coming and going on each
+            # key changed the form's height and re-laid out the whole screen.
+            label.set_class(
+                bool(reason) or (label.has_class("-shown") and event.input.has_focus), "-shown"
+            )
         if not self._quiet:
             self.emit()
 
