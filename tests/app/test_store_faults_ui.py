@@ -208,25 +208,29 @@ async def test_k_on_a_full_disk_halts_and_says_the_audit_was_not_written(
         ]
 
 
-async def test_k_on_a_read_only_disk_says_not_halted(
+async def test_k_on_a_read_only_disk_halts_this_session_and_says_so(
     app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from tui.desk.checks import KillSwitch
-
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await market_ready(pilot)
         app.main.query_one("#holdings-table").focus()
+        halt = tmp_path / "data" / "HALT"
+        write_text = Path.write_text
 
-        def refuse(self: KillSwitch, reason: str) -> None:  # the HALT file's write
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        def refuse(self: Path, *args: Any, **kwargs: Any) -> int:  # only the HALT file
+            if self == halt:
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+            return write_text(self, *args, **kwargs)
 
-        monkeypatch.setattr(KillSwitch, "set", refuse)
+        monkeypatch.setattr(Path, "write_text", refuse)
         await pilot.press("k")
         await pilot.pause(0.1)
-        assert not app.desk.halted and not app.main.query_one("#halt", Label).has_class("-on")
-        halt = tmp_path / "data" / "HALT"
-        assert [n.message for n in said(app, "NOT halted")] == [
-            f"NOT halted: cannot write {halt}: {os.strerror(errno.EROFS)}"
+        # The disk refused the file, yet nothing new may be sent in this session.
+        assert app.desk.halted and app.main.query_one("#halt", Label).has_class("-on")
+        assert not halt.exists()
+        assert [n.message for n in said(app, "Halted for this session only")] == [
+            f"Halted for this session only: cannot write {halt}: {os.strerror(errno.EROFS)}."
+            " A restart would not be halted."
         ]
         assert app.is_running

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tui.core.orders import OrderIntent
 from tui.desk import Proposal
 from tui.desk.checks import HALT_FILE, Limits
@@ -73,3 +75,30 @@ async def test_the_per_order_and_per_tilt_caps(make_desk):
     proposal = desk.propose(worked_plan(desk), SPEC)
     # $15,000 of BTC + $15,000 of ETH = $30,000 gross > $20,000.
     assert "gross $30,000 is above its cap $20,000" in proposal.blocked
+
+
+async def test_a_halt_the_disk_refuses_still_holds_in_this_session(
+    make_desk, data_dir, monkeypatch
+):
+    import errno
+    from pathlib import Path
+
+    desk = make_desk()
+    observe_at_t0(desk)
+    write_text = Path.write_text
+
+    def refuse(self, *args, **kwargs):  # a read-only disk, for the HALT file only
+        if self.name == HALT_FILE:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+    with pytest.raises(OSError):
+        desk.halt("manual stop")
+    assert not (data_dir / HALT_FILE).exists()
+    assert desk.halted == "manual stop"
+    proposal = desk.propose(worked_plan(desk), SPEC)
+    assert not (await desk.confirm(proposal)).sent
+    assert rows(desk, "paper_orders") == []
+    desk.lift_halt()
+    assert not desk.halted

@@ -99,16 +99,22 @@ def wall_now() -> datetime:
 
 
 class KillSwitch:
-    """The ``HALT`` file of a data directory: present = no new orders."""
+    """The ``HALT`` file of a data directory: present = no new orders.
+
+    The halt is also held in memory from the moment it is asked for: a disk that refuses the
+    file (full, read-only) must not leave orders flowing in this session."""
 
     def __init__(self, data_dir: Path | None) -> None:
         self.path = Path(data_dir) / HALT_FILE if data_dir is not None else None
+        self._held = ""
+        """The reason of a halt asked for in this process (kept even if the file failed)."""
 
     @property
     def reason(self) -> str:
-        """Why orders are halted (the file's first line), or ``""`` when they are not."""
+        """Why orders are halted (the file's first line, else this session's halt), or ``""``
+        when they are not."""
         if self.path is None or not self.path.exists():
-            return ""
+            return self._held
         try:
             text = self.path.read_text(encoding="utf-8").strip().splitlines()
         except OSError:
@@ -116,11 +122,14 @@ class KillSwitch:
         return text[0] if text and text[0] else "halted"
 
     def set(self, reason: str) -> None:
-        """Halt new orders (written to disk at once; survives a restart)."""
+        """Halt new orders: at once in this process, and written to disk so it survives a
+        restart. `OSError` when the file cannot be written — the halt holds all the same."""
+        self._held = reason or "halted"
         if self.path is not None:
-            self.path.write_text((reason or "halted") + "\n", encoding="utf-8")
+            self.path.write_text(self._held + "\n", encoding="utf-8")
 
     def lift(self) -> None:
         """Allow orders again (on purpose only)."""
         if self.path is not None:
             self.path.unlink(missing_ok=True)
+        self._held = ""

@@ -118,10 +118,12 @@ def toggle_halt(screen: ScreenHost) -> None:
     if not desk.halted:
         try:
             desk.halt("k pressed in the app")
-        except OSError as exc:  # the HALT file: a read-only disk refuses it
+        except OSError as exc:  # the HALT file: a full or read-only disk refuses it
+            screen.show_halt()
             screen.notify(
-                f"NOT halted: cannot write {desk.kill.path}: {exc.strerror or exc}",
-                title="Halt",
+                f"Halted for this session only: cannot write {desk.kill.path}: "
+                f"{exc.strerror or exc}. A restart would not be halted.",
+                title="HALTED",
                 severity="error",
                 timeout=20,
             )
