@@ -7,7 +7,8 @@ buffers, pending journal rows, files and journal writer, set up by ``Store.__ini
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +31,7 @@ class Flushing:
     journal_max_rows: int
     journal_max_flushes: int
     fanout: int
+    clock: Callable[[], datetime]
     _buffers: dict[str, ColumnBuffer]
     _pending: dict[str, list[Columns]]
     _files: dict[str, TableFiles]
@@ -123,7 +125,7 @@ class Flushing:
         spec, files = SPECS[table], self._files[table]
         if spec.kind == "state":
             return
-        cutoff = to_us(datetime.now(UTC) - self.raw_window)
+        cutoff = to_us(self.clock() - self.raw_window)
         cutoff -= cutoff % 60_000_000  # whole minutes: buckets are never split by the cutoff
         while True:
             run = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import errno
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -55,6 +55,10 @@ Columns = dict[str, list[Value]]
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 def audit_row(
     kind: str,
     message: str,
@@ -83,13 +87,15 @@ class Store(Flushing, StateTables):
         journal_max_flushes: int = 300,
         fanout: int = 8,
         read_only: bool = False,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         """Open the store in ``data_dir`` (prefer ``Store.open``).
 
         ``journal_max_rows`` / ``journal_max_flushes``: the journal is compacted into parquet
         once it holds that many rows or has seen that many flushes (≈ 5 min at 1 s).
-        ``fanout``: how many files of one size are merged together. ``read_only``: a
-        snapshot that takes no lock and changes nothing on disk (writes raise)."""
+        ``fanout``: how many files of one size are merged together. ``read_only``: a snapshot that takes no lock and changes nothing on disk (writes
+        raise). ``clock``: what "now" is (the raw window's end, a log row's default time);
+        the wall clock by default."""
         self.data_dir = Path(data_dir)
         self.read_only = read_only
         self.flush_interval_s = flush_interval_s
@@ -97,6 +103,7 @@ class Store(Flushing, StateTables):
         self.journal_max_rows = journal_max_rows
         self.journal_max_flushes = journal_max_flushes
         self.fanout = fanout
+        self.clock: Callable[[], datetime] = clock or _wall_clock
         self.problems: list[str] = []
         """One line per thing found wrong at open (torn files set aside, dropped lines)."""
         self.failure: str | None = None
@@ -151,6 +158,7 @@ class Store(Flushing, StateTables):
         flush_interval_s: float = 1.0,
         raw_window: timedelta = timedelta(hours=6),
         read_only: bool = False,
+        clock: Callable[[], datetime] | None = None,
         **tuning: int,
     ) -> Store:
         """Open (creating if needed) the store in ``data_dir`` (default: ``default_data_dir()``).
@@ -165,6 +173,7 @@ class Store(Flushing, StateTables):
             flush_interval_s=flush_interval_s,
             raw_window=raw_window,
             read_only=read_only,
+            clock=clock,
             **tuning,
         )
 
@@ -251,10 +260,9 @@ class Store(Flushing, StateTables):
         for table, cols in batches:
             self._pending[table].append(cols)
 
-    @staticmethod
-    def _defaults(spec: TableSpec, row: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _defaults(self, spec: TableSpec, row: Mapping[str, Any]) -> Mapping[str, Any]:
         if spec.kind == "log" and spec.ts is not None and row.get(spec.ts) is None:
-            return {**row, spec.ts: datetime.now(UTC)}
+            return {**row, spec.ts: self.clock()}
         return row
 
     def record_order(self, row: Mapping[str, Any]) -> None:
