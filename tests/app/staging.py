@@ -17,6 +17,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tui.app.app import PortingAlphaApp
+from tui.app.screens.main import PLAN_DEBOUNCE_S
 
 #: The bundled frozen scenario (vol 0, fixed clock start).
 FROZEN_SCENARIO = Path(__file__).resolve().parents[2] / "tui" / "sim" / "scenarios" / "frozen.toml"
@@ -30,6 +31,10 @@ def still_scenario_text() -> str:
     return text
 
 
+#: How often `wait_until` looks again: short, since every test waits on conditions this way.
+POLL_S = 0.03
+
+
 async def wait_until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 20.0) -> None:
     """Pause until ``check()`` holds; `AssertionError` after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
@@ -37,7 +42,7 @@ async def wait_until(pilot: Pilot[Any], check: Callable[[], bool], timeout: floa
     while not check():
         if loop.time() > end:
             raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.1)
+        await pilot.pause(POLL_S)
 
 
 async def market_ready(pilot: Pilot[Any], *, freeze: bool = True) -> None:
@@ -56,14 +61,17 @@ async def market_ready(pilot: Pilot[Any], *, freeze: bool = True) -> None:
         ),
     )
     if freeze:
-        app.workers.cancel_group(app, "feeds")
-        await pilot.pause(0.2)  # let messages already posted by the feeds drain
+        feeds = app.workers.cancel_group(app, "feeds")
+        # Once the feeds worker has finished (session and simulator closed) nothing more is
+        # posted; then let the messages it already posted drain before pinning the state.
+        await wait_until(pilot, lambda: all(w.is_finished for w in feeds))
+        await pilot.pause()
         s.feed_state, s.feeds, s.last_quote_at = "live", {}, None
         s.spread_samples.clear()
         app.main.tick_clock()
         app.main.plan_now()  # on every quote now in, not the last throttled re-plan
         app.main.render_all()
-    await pilot.pause(0.3)
+    await pilot.pause()  # the panes redrawn with what was just pinned
 
 
 async def type_into(pilot: Pilot[Any], selector: str, value: str) -> None:
@@ -73,4 +81,6 @@ async def type_into(pilot: Pilot[Any], selector: str, value: str) -> None:
     await pilot.pause()
     field.value = ""  # type: ignore[attr-defined]
     await pilot.press(*list(value))
-    await pilot.pause(0.3)
+    # A field of the main screen re-plans once typing has paused for the debounce.
+    await pilot.pause(PLAN_DEBOUNCE_S)
+    await pilot.pause()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.widgets import Input, Label
 
 from tests.app.staging import market_ready
@@ -113,7 +114,7 @@ async def build_tilt(pilot: Any) -> None:
     await set_field(pilot, "#field-leverage", "5")
     await set_field(pilot, "#field-stop-loss", "2")
     await pilot.press("enter")  # look at the proposal
-    await pilot.pause(0.4)
+    await pilot.pause()  # Enter re-planned and focused the legs at once
 
 
 async def test_build_confirm_fill_and_watch(app_factory: AppFactory) -> None:
@@ -212,6 +213,7 @@ async def test_the_plan_shown_is_the_plan_of_the_quotes_shown(app_factory: AppFa
         assert {leg.asset: leg.symbol for leg in s.plan.legs}["ETH"] == "ETH/USDT:USDT-260327"
 
 
+@pytest.mark.long  # started first by the workers (tests/conftest.py)
 async def test_a_confirmed_tilt_survives_quit_and_restart(app_factory: AppFactory) -> None:
     """Confirm, quit, start again on the same data: the open tilt is back with its P&L and
     funding paid; the same targets propose no legs; u unwinds it."""

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Label
 
 from tests.app.staging import market_ready, type_into, wait_until
@@ -28,7 +29,7 @@ async def build_and_review(pilot) -> None:  # type: ignore[no-untyped-def]
     await type_into(pilot, "#target-ETH", "60")
     await type_into(pilot, "#field-leverage", "5")
     await pilot.press("enter")
-    await pilot.pause(0.4)
+    await pilot.pause()  # Enter re-planned and focused the legs at once
     await pilot.press("c")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmOrders))
 
@@ -70,6 +71,7 @@ async def test_esc_at_the_live_prompt_quits_having_sent_nothing(app_factory: App
     assert app.desk is None and app.store is None
 
 
+@pytest.mark.long  # started first by the workers (tests/conftest.py)
 async def test_the_kill_switch_blocks_confirming_and_survives_a_restart(
     app_factory: AppFactory, tmp_path: Path
 ) -> None:

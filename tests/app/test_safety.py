@@ -177,20 +177,25 @@ async def test_import_prompt_stays_open_on_a_missing_file(
         prompt = app.screen
         assert isinstance(prompt, PathPrompt)
         assert isinstance(prompt.focused, Input) and prompt.focused.id == "path"
-        # Typed at once, with d and x in it, then Enter on a file that does not exist.
+        # Typed at once, with d and x in it, then Enter on a file that does not exist (the
+        # directory part set, not typed: keys are what this is about, and a long temp path
+        # typed key by key costs seconds).
+        field = prompt.query_one("#path", Input)
+        field.value = f"{tmp_path}/"
         missing = f"{tmp_path}/dx/nodx.toml"
-        await pilot.press(*missing, "enter")
-        await pilot.pause(0.3)
+        await pilot.press(*"dx/nodx.toml", "enter")
+        await wait_for(pilot, lambda: prompt.reason != "")
         assert app.screen is prompt
         assert prompt.query_one("#path", Input).value == missing
         assert prompt.reason == "no such file"
         # Keep typing: it all goes into the field, never to the main screen's d, x, q, c.
         await pilot.press("d", "x", "q", "c", "enter")
-        await pilot.pause(0.3)
+        await pilot.pause()
         assert app.screen is prompt and prompt.reason == "no such file"
+        assert prompt.query_one("#path", Input).value == missing + "dxqc"
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, PathPrompt))
-        await pilot.pause(0.3)
+        await pilot.pause()
         assert_main_screen_untouched(app)
 
 
@@ -205,16 +210,16 @@ async def test_export_prompt_stays_open_on_a_missing_directory(
         prompt = app.screen
         assert isinstance(prompt, PathPrompt)
         field = prompt.query_one("#path", Input)
-        field.value = ""
-        await pilot.press(*f"{tmp_path}/nodir/x.toml", "enter")
-        await pilot.pause(0.3)
+        field.value = f"{tmp_path}/"  # the temp directory set, the rest typed
+        await pilot.press(*"nodir/x.toml", "enter")
+        await wait_for(pilot, lambda: prompt.reason != "")
         assert app.screen is prompt
         assert prompt.reason == f"no directory {tmp_path}/nodir"
         label = prompt.query_one("#reason", Label)
         assert label.size.height == 1 and len(prompt.reason) <= label.size.width  # one line
         # Fix the path: the prompt closes and the file is written.
-        field.value = ""
-        await pilot.press(*f"{tmp_path}/x.toml", "enter")
+        field.value = f"{tmp_path}/"
+        await pilot.press(*"x.toml", "enter")
         await wait_for(pilot, lambda: (tmp_path / "x.toml").is_file())
         assert not isinstance(app.screen, PathPrompt)
         assert load_portfolio(tmp_path / "x.toml") == app.view.portfolio
@@ -336,12 +341,14 @@ async def test_import_prompt_refuses_a_bad_file_inline(tmp_path: Path) -> None:
     app = Harness(modal)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        await pilot.press(*str(bad), "enter")
+        field = modal.query_one("#path", Input)
+        field.value = f"{tmp_path}/"  # the temp directory set, the file name typed
+        await pilot.press(*"bad.toml", "enter")
         await pilot.pause()
         assert app.answers == [] and app.screen is modal
         assert modal.reason == "holdings.BTC: 'one' is not a number"  # the path is above it
-        modal.query_one("#path", Input).value = ""
-        await pilot.press(*str(good), "enter")
+        field.value = f"{tmp_path}/"
+        await pilot.press(*"good.toml", "enter")
         await pilot.pause()
         assert app.answers == [good]
 

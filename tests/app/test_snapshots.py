@@ -30,7 +30,7 @@ async def _tilt(pilot: Pilot[Any]) -> None:
     await set_field(pilot, "#field-leverage", "5")
     await set_field(pilot, "#field-stop-loss", "2")
     await pilot.press("enter")
-    await pilot.pause(0.4)
+    await pilot.pause()  # Enter re-planned and focused the legs at once
 
 
 async def _confirm(pilot: Pilot[Any]) -> None:

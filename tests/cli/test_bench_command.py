@@ -9,10 +9,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tui.commands.bench.report import METRICS, Metric
 from tui.commands.bench.startup import FrameWatcher
 
 
+@pytest.mark.long  # started first by the workers (tests/conftest.py)
 def test_bench_json_has_every_metric_in_its_shape_and_the_machine(tmp_path: object) -> None:
     env = {**os.environ, "PORTING_ALPHA_DATA_DIR": str(tmp_path)}
     out = subprocess.run(

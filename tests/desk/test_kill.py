@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tui.desk import Desk
 from tui.engine.paper import PaperExecutor
 from tui.store import Store
@@ -43,6 +45,7 @@ def kill_after_ready(proc: subprocess.Popen[bytes], delay: float) -> bool:
     return b"done" in out
 
 
+@pytest.mark.long  # started first by the workers (tests/conftest.py)
 async def test_sigkill_between_confirm_and_last_fill(tmp_path: Path) -> None:
     rng = random.Random(7)
     interrupted = 0

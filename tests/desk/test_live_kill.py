@@ -11,6 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from tui.desk import Desk
 from tui.engine.live import LiveExecutor
 from tui.engine.markets import load_market_specs
@@ -40,6 +42,7 @@ async def kill_mid_confirm(data_dir: Path, url: str, delay: float) -> bool:
     return b"done" in out
 
 
+@pytest.mark.long  # started first by the workers (tests/conftest.py)
 async def test_sigkill_between_send_and_booking_is_reconciled_by_client_id(tmp_path):
     rng = random.Random(11)
     interrupted = 0

@@ -1,9 +1,11 @@
 """SIGKILL of the real app at random moments of a tilt's life, over seeded runs.
 
 Each run drives the demo app with keys (`app_kill_worker.py`): build a tilt, review, confirm,
-unwind. The parent kills it at a seeded random moment after the review opened — before the
-confirmation, between an order and its fill, while the tilt is open, mid-unwind, or after —
-then starts the app again on the same data directory and checks what a trader would: the
+unwind. The parent kills it at a seeded random moment after the review opened (even runs) or
+after the tilt opened (odd runs) — before the confirmation, between an order and its fill,
+while the tilt is open, mid-unwind, or after. Counting from a stage the worker reports rather
+than from its start keeps the kills spread over the life however loaded the machine is (the
+suite runs on parallel workers). Then it starts the app again on the same data directory and checks what a trader would: the
 store opens with nothing set aside, every fill has its order, positions are the signed sum of
 the fills, no order was sent twice, and the tilt is in a state the desk can act on.
 """
@@ -18,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.app.conftest import make_app
 from tests.app.staging import market_ready, still_scenario_text, wait_until
 from tests.desk.test_restart import consistent
@@ -26,8 +30,10 @@ from tui.app.modals.confirm import ConfirmOrders
 WORKER = Path(__file__).with_name("app_kill_worker.py")
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 6
-#: Where the kills land: seconds after the review opened (confirm, unwind and after).
-KILL_WINDOW_S = (0.0, 0.9)
+#: Where the kills land: seconds after the stage the run counts from (confirm, unwind, after).
+KILL_WINDOW_S = (0.0, 0.45)
+#: The stage each run counts from, by run number: the review open, then the tilt open.
+KILL_AFTER = ("ready", "open")
 
 
 def start(data_dir: Path, scenario: Path) -> subprocess.Popen[bytes]:
@@ -41,18 +47,24 @@ def start(data_dir: Path, scenario: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def kill_after_ready(proc: subprocess.Popen[bytes], delay: float) -> list[str]:
-    """Kill ``delay`` s after the worker says ready; the stages it reported by then."""
+def kill_after(proc: subprocess.Popen[bytes], stage: str, delay: float) -> list[str]:
+    """Kill ``delay`` s after the worker says ``stage``; the stages it reported by then."""
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line == b"ready\n", f"the worker never reached the review: {line!r}"
+    said = ["ready"]
+    while said[-1] != stage:
+        line = proc.stdout.readline()
+        assert line, f"the worker stopped before {stage!r}, after {said}"
+        said.append(line.decode().strip())
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    return ["ready", *out.decode().split()]
+    return [*said, *out.decode().split()]
 
 
+@pytest.mark.long  # started first by the workers (tests/conftest.py)
 async def test_sigkill_of_the_app_then_restart_is_consistent(tmp_path: Path) -> None:
     scenario = tmp_path / "still.toml"
     scenario.write_text(still_scenario_text(), encoding="utf-8")
@@ -62,7 +74,10 @@ async def test_sigkill_of_the_app_then_restart_is_consistent(tmp_path: Path) -> 
         # Two apps at a time (two cores), each on its own data directory.
         dirs = [tmp_path / f"d{2 * pair + k}" for k in (1, 2)]
         procs = [start(d, scenario) for d in dirs]
-        reached = [kill_after_ready(p, rng.uniform(*KILL_WINDOW_S)) for p in procs]
+        reached = [
+            kill_after(p, KILL_AFTER[(2 * pair + k) % 2], rng.uniform(*KILL_WINDOW_S))
+            for k, p in enumerate(procs)
+        ]
         stages += [r[-1] for r in reached]
         for data_dir in dirs:
             await check_restart(data_dir, scenario)

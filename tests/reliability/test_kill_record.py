@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from tui.sim.scenario import default_scenario_path
 from tui.store import SPECS, TABLES, Store
@@ -76,6 +77,7 @@ def check(data_dir: Path, starts: int) -> dict[str, int]:
         s.close()
 
 
+@pytest.mark.long  # started first by the workers (tests/conftest.py)
 def test_sigkill_of_record_at_random_moments(tmp_path: Path) -> None:
     data_dir = tmp_path / "store"
     counts = {t: 0 for t in TABLES}
