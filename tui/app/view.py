@@ -40,6 +40,9 @@ class ViewState:
     """The clock quotes are stamped on when they arrive (the session's); ages only."""
     portfolio: Portfolio = field(default_factory=lambda: Portfolio(holdings={}))
     markets: dict[str, MarketSpec] = field(default_factory=dict)
+    """The markets of the assets followed (what is planned, traded and recorded)."""
+    listed: dict[str, MarketSpec] = field(default_factory=dict)
+    """Every perpetual of the venue (the feeds pane lists those with a quote)."""
     quotes: dict[str, Quote] = field(default_factory=dict)
     feed_state: str = "connecting"
     feed_note: str = ""

@@ -152,6 +152,7 @@ class MainScreen(Screen[None]):
     def on_markets_ready(self, message: msg.MarketsReady) -> None:
         """Markets arrived: the feeds table, the desk and the planner can work."""
         self.view.markets.update(message.event.markets)
+        self.view.listed.update(message.event.listed)
         if self.desk is not None:
             self.desk.set_markets(message.event.markets)
         self.show_builder_assets()
@@ -249,7 +250,7 @@ class MainScreen(Screen[None]):
         if v.dirty_feeds:
             v.dirty_feeds = False
             self.query_one(FeedsPane).show_feeds(
-                v.markets, v.quotes, now, v.stale_symbols(), v.risk_assets()
+                v.markets, v.quotes, now, v.stale_symbols(), v.risk_assets(), v.listed
             )
         if v.dirty_charts:
             v.dirty_charts = False

@@ -1,29 +1,29 @@
-"""The live feeds pane: funding per perpetual, basis per dated future, and two charts."""
+"""The live feeds pane: funding per perpetual, basis per dated future, and two charts.
+
+The list is the venue's (`tui.app.widgets.feed_list`): the markets of the assets followed,
+marked ● and first, then every other perpetual the venue streams. ``s`` cycles the order
+(followed first, annualized funding or basis either way), ``/`` opens a filter field (Esc
+clears it, Enter goes back to the list); the pane's subtitle says both. The table draws only
+the rows on screen, so a venue's hundreds of markets cost what a screenful does.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widgets import Input
 
 from tui.app import format as fmt
-from tui.app.widgets.row_table import Cell, Column, Row, RowTable, cells
-from tui.core.models import MarketSpec, Quote, annualize_funding
+from tui.app.widgets.feed_list import COLUMNS, SORTS, FeedList, feed_rows
+from tui.app.widgets.row_table import RowTable
+from tui.core.models import MarketSpec, Quote
 
-#: Narrow terminals drop the highest priority first (at 80 columns: the premium). Space on
-#: a row shows every column.
-COLUMNS = (
-    Column("Market", 20, "left"),
-    Column("Fund/Basis", 10),
-    Column("Annual", 8),
-    Column("Next in", 8),
-    Column("Every", 6, priority=2),
-    Column("Mark", 10),
-    Column("Index", 10, priority=1),
-    Column("Premium", 8, priority=3),
-)
+__all__ = ["COLUMNS", "FeedFilter", "FeedsPane", "feed_rows", "spread_title"]
 
 
 def spread_title(
@@ -48,80 +48,19 @@ def spread_title(
     return f"{label} (just entered, {fmt.pct(move, decimals=2, signed=True)})", points
 
 
-def _tone(value: float | None) -> str | None:
-    if value is None or value == 0:
-        return None
-    return "gain" if value > 0 else "loss"
+class FeedFilter(Input):
+    """The feeds' search field: Esc clears it and goes back to the list."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear", "Clear filter", tooltip="Clear the filter; back to the list")
+    ]
 
-def feed_rows(
-    markets: Mapping[str, MarketSpec],
-    quotes: Mapping[str, Quote],
-    now: datetime,
-    stale: set[str],
-    assets: Sequence[str] | None = None,
-) -> list[Row]:
-    """Perpetuals first (funding), then dated futures (basis), per asset in ``assets`` order."""
-    wanted = list(assets) if assets else sorted({m.base for m in markets.values()})
-    order = {asset: i for i, asset in enumerate(wanted)}
-    chosen = [m for m in markets.values() if m.base in order]
-    perps = sorted((m for m in chosen if m.instrument == "perp"), key=lambda m: order[m.base])
-    futures = sorted(
-        (m for m in chosen if m.instrument == "future"),
-        key=lambda m: (order[m.base], m.expiry or now),
-    )
-    spot: dict[str, float] = {}
-    for m in perps:
-        q = quotes.get(m.symbol)
-        if q is not None and (q.index or q.price):
-            spot[m.base] = q.index or q.price or 0.0
-    rows: list[Row] = []
-    for m in perps:
-        q = quotes.get(m.symbol) or Quote(symbol=m.symbol)
-        interval = q.funding_interval_hours or m.funding_interval_hours or 8.0
-        annual = annualize_funding(q.funding_rate, interval) if q.funding_rate is not None else None
-        next_in = q.next_funding_time - now if q.next_funding_time else None
-        row_tone = "stale" if m.symbol in stale else None
-        rows.append(
-            Row(
-                m.symbol,
-                cells(
-                    Cell(m.symbol, "strong"),
-                    Cell(fmt.rate(q.funding_rate), _tone(q.funding_rate)),
-                    Cell(fmt.pct(annual, signed=True), _tone(annual)),
-                    fmt.countdown(next_in),
-                    fmt.hours(interval),
-                    fmt.price(q.mark),
-                    fmt.price(q.index),
-                    fmt.pct(q.premium, decimals=3, signed=True),
-                ),
-                tone=row_tone,
-            )
-        )
-    for m in futures:
-        q = quotes.get(m.symbol) or Quote(symbol=m.symbol)
-        s = q.index or spot.get(m.base)
-        f = q.price
-        raw = (f - s) / s if f and s else None
-        days = (m.expiry - now).total_seconds() / 86_400 if m.expiry else None
-        annual = raw * 365.0 / days if raw is not None and days and days > 0 else None
-        rows.append(
-            Row(
-                m.symbol,
-                cells(
-                    Cell(m.symbol, "strong"),
-                    Cell(fmt.pct(raw, decimals=3, signed=True), _tone(raw)),
-                    Cell(fmt.pct(annual, signed=True), _tone(annual)),
-                    fmt.countdown(m.expiry - now if m.expiry else None),
-                    fmt.short_date(m.expiry),
-                    fmt.price(f),
-                    fmt.price(s),
-                    "",
-                ),
-                tone="stale" if m.symbol in stale else None,
-            )
-        )
-    return rows
+    def action_clear(self) -> None:
+        """Empty the field (the pane hides it and refocuses the list)."""
+        self.value = ""
+        pane = next((a for a in self.ancestors if isinstance(a, FeedsPane)), None)
+        if pane is not None:
+            pane.close_filter()
 
 
 class FeedsPane(Horizontal):
@@ -134,21 +73,64 @@ class FeedsPane(Horizontal):
         border: round $primary 40%;
         border-title-color: $primary;
         &:focus-within { border: round $primary; }
-        & > RowTable { width: 89; height: 1fr; }
+        & > RowTable { width: 91; height: 1fr; }
         & > #charts { width: 1fr; height: 1fr; padding-left: 1; }
+        & > FeedFilter { dock: top; width: 91; height: 1; display: none; }
+        & > FeedFilter.-shown { display: block; }
     }
+    /* Stacked panes (narrow screens): the table is as tall as its rows, up to a screenful
+       of a venue's hundreds; it scrolls within. */
+    Screen.-narrow FeedsPane > RowTable { max-height: 16; }
+    Screen.-narrow FeedsPane > FeedFilter { width: 100%; }
     """
+    #: The rules name the screen's narrow class, so they are not scoped to the pane.
+    SCOPED_CSS = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "cycle_sort", "Sort", tooltip="Order the feeds: followed, funding, basis"),
+        Binding("slash", "open_filter", "Filter", tooltip="Show only the markets matching"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = SORTS[0][0]
+        """The order of the list (a key of `SORTS`)."""
+        self.search = ""
+        """The filter typed after ``/``."""
+        self._listing: FeedList | None = None
+        self._hidden_columns: list[str] = []
 
     def compose(self) -> ComposeResult:
-        """Table left, charts right."""
+        """Filter field (hidden until ``/``), table left, charts right."""
         self.border_title = "Live feeds"
+        yield FeedFilter(placeholder="filter markets (Esc clears)", compact=True, id="feeds-filter")
         yield RowTable(COLUMNS, show_cursor=True, id="feeds-table")
         yield Vertical(id="charts")
+
+    def on_mount(self) -> None:
+        """Say the keys from the start."""
+        self._say()
 
     def on_row_table_fitted(self, event: RowTable.Fitted) -> None:
         """Narrow terminal: the subtitle says how many columns space adds."""
         event.stop()
-        self.border_subtitle = f"space: {len(event.hidden)} more columns" if event.hidden else ""
+        self._hidden_columns = list(event.hidden)
+        self._say()
+
+    def _say(self, shown: int | None = None) -> None:
+        """The subtitle: the order, the filter, the keys (set only when it changes)."""
+        words = dict(SORTS)[self.sort]
+        parts = [f"s sort: {words}"]
+        total = len(self._listing.markets) if self._listing is not None else 0
+        if self.search:
+            parts.append(f"/ {self.search!r}: {shown if shown is not None else '?'} of {total}")
+        else:
+            parts.append("/ filter")
+        if self._hidden_columns:
+            parts.append(f"space: {len(self._hidden_columns)} more columns")
+        text = " · ".join(parts)
+        if self.border_subtitle != text:
+            self.border_subtitle = text
 
     @property
     def charts_mounted(self) -> bool:
@@ -175,9 +157,54 @@ class FeedsPane(Horizontal):
         now: datetime,
         stale: set[str],
         assets: Sequence[str] | None = None,
+        listed: Mapping[str, MarketSpec] | None = None,
     ) -> None:
-        """Render the table (only changed rows redraw)."""
-        self.query_one(RowTable).set_rows(feed_rows(markets, quotes, now, stale, assets))
+        """Show the followed ``markets`` and the venue's other ``listed`` perpetuals that have
+        a quote, in the pane's order and filter (only the rows on screen are built)."""
+        self._listing = FeedList(markets, listed or {}, quotes, now, stale, assets)
+        self._show()
+
+    def _show(self) -> None:
+        if self._listing is None:
+            return
+        keys = self._listing.order(self.sort, self.search)
+        self.query_one(RowTable).set_source(keys, self._listing.row)
+        self._say(len(keys))
+
+    def action_cycle_sort(self) -> None:
+        """The next order of `SORTS`."""
+        names = [name for name, _ in SORTS]
+        self.sort = names[(names.index(self.sort) + 1) % len(names)]
+        self._show()
+
+    def action_open_filter(self) -> None:
+        """Show the filter field and type into it."""
+        field = self.query_one(FeedFilter)
+        field.add_class("-shown")
+        field.focus()
+
+    def close_filter(self) -> None:
+        """Hide the filter field (empty) and go back to the list."""
+        self.query_one(FeedFilter).remove_class("-shown")
+        self.query_one(RowTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """The filter changed: the list follows at once."""
+        if event.input.id != "feeds-filter":
+            return
+        event.stop()
+        self.search = event.value
+        self._show()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter: back to the list (the filter stays, shown)."""
+        if event.input.id != "feeds-filter":
+            return
+        event.stop()
+        if not event.value:
+            self.close_filter()
+        else:
+            self.query_one(RowTable).focus()
 
     @property
     def highlighted_symbol(self) -> str | None:

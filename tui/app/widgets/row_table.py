@@ -5,6 +5,12 @@ Textual's ``DataTable`` repaints the whole visible table on every ``update_cell`
 `Strip` per row and, on `RowTable.set_rows`, refreshes only the lines whose `Row` differs.
 Colours come from component classes styled with theme variables (``$gain``, ``$loss``…).
 
+A venue's whole list (hundreds of rows, `RowTable.set_source`): the table is given the keys
+in order and a function that builds one row, and builds only the rows it draws (the visible
+ones, the cursor's, a detail asked for); a refresh compares those with what is drawn and
+repaints the lines that changed. Nothing asks for a layout: the table's size is its
+container's (or, ``height: auto``, its row count's, and then only a count that changed).
+
 Narrow terminals: a column with a ``priority`` above 0 is dropped (highest first) when the
 table is too narrow for every column, so what is shown is whole, never cut mid-column, and no
 horizontal scrollbar is drawn. Space on a row (`RowDetail`) shows every column of it, the
@@ -14,10 +20,8 @@ dropped ones included: every number stays reachable at 80×24.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -28,68 +32,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Tone = str
-"""Name of a component class that colours a cell or a row: gain, loss, stale, caution,
-muted, strong, blocked or total."""
+from tui.app.widgets.row_model import Cell, Column, Row, Tone, cells, fit, fitted_columns
 
-
-@dataclass(frozen=True)
-class Column:
-    """One column: its header label, width in cells, alignment, and how readily it is
-    dropped on a narrow table (0: never; higher numbers go first)."""
-
-    label: str
-    width: int
-    justify: Literal["left", "right"] = "right"
-    priority: int = 0
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One cell's text and optional tone."""
-
-    text: str
-    tone: Tone | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row: a stable key, its cells and an optional tone for the whole row."""
-
-    key: str
-    cells: tuple[Cell, ...]
-    tone: Tone | None = None
-
-
-def cells(*values: str | Cell | None) -> tuple[Cell, ...]:
-    """Cells from plain strings (``None`` → blank) or ready `Cell` s."""
-    return tuple(v if isinstance(v, Cell) else Cell(v or "") for v in values)
-
-
-def fitted_columns(columns: Sequence[Column], width: int) -> list[int]:
-    """Indices of the columns to show in ``width`` cells: drop the highest ``priority`` first
-    (the rightmost of a tie) until the rest fit; priority-0 columns always stay."""
-    shown = list(range(len(columns)))
-
-    def needed() -> int:
-        return sum(columns[i].width for i in shown) + max(0, len(shown) - 1)
-
-    if width <= 0:
-        return shown
-    while needed() > width:
-        droppable = [i for i in shown if columns[i].priority > 0]
-        if not droppable:
-            break
-        shown.remove(max(droppable, key=lambda i: (columns[i].priority, i)))
-    return shown
-
-
-def _fit(text: str, width: int, justify: str) -> str:
-    if cell_len(text) > width:
-        # Truncate with an ellipsis so a clipped number is never mistaken for a whole one.
-        text = text[: max(0, width - 1)] + "…" if width > 0 else ""
-    pad = width - cell_len(text)
-    return " " * pad + text if justify == "right" else text + " " * pad
+__all__ = ["Cell", "Column", "Row", "RowTable", "Tone", "cells", "fitted_columns"]
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -207,7 +152,13 @@ class RowTable(ScrollView, can_focus=True):
         """The detail's title for a row key (default: the row's first cell)."""
         self.show_cursor = show_cursor
         self.can_focus = show_cursor
-        self.rows: list[Row] = []
+        self._keys: list[str] = []
+        self._eager: list[Row] = []
+        """The rows given to `set_rows` (none while the rows come from a source)."""
+        self._build: Callable[[str], Row] | None = None
+        """`set_source`'s row builder; ``None`` while the rows are `set_rows`' list."""
+        self._built: dict[int, Row] = {}
+        """Rows of the source built since it was last set, by index."""
         self._cache: dict[tuple[int, bool], tuple[Row, Strip]] = {}
         self.redraws = 0
         """Rows re-rendered since creation (a measure for the performance tests)."""
@@ -245,34 +196,99 @@ class RowTable(ScrollView, can_focus=True):
         self.post_message(self.Fitted(self, self.hidden_columns))
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.content_width, len(self.rows) + 1)
+        size = Size(self.content_width, len(self._keys) + 1)
+        if size != self.virtual_size:  # an equal size must not cost a scrollbar update
+            self.virtual_size = size
+
+    @property
+    def row_count(self) -> int:
+        """How many rows the table holds (drawn or not)."""
+        return len(self._keys)
+
+    @property
+    def keys(self) -> list[str]:
+        """The rows' keys, in order."""
+        return self._keys
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every row (from a source: each built, so for tests and small tables only)."""
+        return [self.row_at(index) for index in range(len(self._keys))]
+
+    def row_at(self, index: int) -> Row:
+        """The row at ``index`` (built on demand when the rows come from a source)."""
+        if self._build is None:
+            return self._eager[index]
+        row = self._built.get(index)
+        if row is None:
+            row = self._built[index] = self._build(self._keys[index])
+        return row
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Show ``rows``; only the lines whose row changed are redrawn."""
-        old = self.rows
-        self.rows = list(rows)
-        if len(old) != len(self.rows):
-            self._cache.clear()
-            self._update_virtual_size()
-            if self.cursor_row >= len(self.rows):
-                self.cursor_row = max(0, len(self.rows) - 1)
-            self.refresh()
+        old = self._eager if self._build is None else None
+        self._build, self._built = None, {}
+        self._eager = list(rows)
+        self._keys = [row.key for row in self._eager]
+        if old is None or len(old) != len(self._eager):
+            self._resized()
             return
-        for index, (before, after) in enumerate(zip(old, self.rows, strict=True)):
+        for index, (before, after) in enumerate(zip(old, self._eager, strict=True)):
             if before != after:
+                self.refresh_line(index + 1)
+
+    def set_source(
+        self, keys: Sequence[str], build: Callable[[str], Row], *, keep_cursor: bool = True
+    ) -> None:
+        """Show one row per key, in order, each built by ``build(key)`` only when it is drawn
+        (a venue's hundreds of markets cost the rows on screen). Lines whose row changed are
+        repainted; with ``keep_cursor`` the cursor stays on its key when the order changes."""
+        held = self.cursor_key if keep_cursor else None
+        count = len(self._keys)
+        self._eager, self._build, self._built = [], build, {}
+        self._keys = list(keys)
+        if held is not None and self.cursor_key != held:
+            index = next((i for i, k in enumerate(self._keys) if k == held), None)
+            if index is not None:
+                # Quietly: the same market stays highlighted, so nothing downstream changes.
+                self.set_reactive(RowTable.cursor_row, index)
+                self._scroll_to_cursor(index)
+        if count != len(self._keys):
+            self._resized()
+        else:
+            self._repaint_changed()
+        if held is not None and self.cursor_key != held:
+            self.post_message(self.RowHighlighted(self, self.cursor_key))
+
+    def _resized(self) -> None:
+        """The row count changed: every cached line is suspect, and the scroll extent too."""
+        self._cache.clear()
+        self._update_virtual_size()
+        if self.cursor_row >= len(self._keys):
+            self.cursor_row = max(0, len(self._keys) - 1)
+        self.refresh()
+
+    def _repaint_changed(self) -> None:
+        """Repaint the visible lines whose row differs from the one drawn there."""
+        top = self.scroll_offset.y
+        height = max(0, self.scrollable_content_region.height - 1)
+        for index in range(top, min(len(self._keys), top + height)):
+            cursor = self.show_cursor and index == self.cursor_row
+            cached = self._cache.get((index, cursor))
+            if cached is None or cached[0] != self.row_at(index):
                 self.refresh_line(index + 1)
 
     @property
     def cursor_key(self) -> str | None:
         """Key of the highlighted row, if any."""
-        if self.show_cursor and 0 <= self.cursor_row < len(self.rows):
-            return self.rows[self.cursor_row].key
+        if self.show_cursor and 0 <= self.cursor_row < len(self._keys):
+            return self._keys[self.cursor_row]
         return None
 
     def move_cursor_to(self, key: str) -> None:
         """Highlight the row with ``key`` if there is one."""
-        for index, row in enumerate(self.rows):
-            if row.key == key:
+        for index, row_key in enumerate(self._keys):
+            if row_key == key:
                 self.cursor_row = index
                 return
 
@@ -295,12 +311,12 @@ class RowTable(ScrollView, can_focus=True):
             if position:
                 segments.append(Segment(" ", row_style))
             style = row_style + self._style(cell.tone) if cell.tone else row_style
-            segments.append(Segment(_fit(cell.text, column.width, column.justify), style))
+            segments.append(Segment(fit(cell.text, column.width, column.justify), style))
         return Strip(segments).simplify()
 
     def _row_strip(self, index: int) -> Strip:
         cursor = self.show_cursor and index == self.cursor_row
-        row = self.rows[index]
+        row = self.row_at(index)
         cached = self._cache.get((index, cursor))
         if cached is not None and cached[0] == row:
             return cached[1]
@@ -322,7 +338,7 @@ class RowTable(ScrollView, can_focus=True):
             strip = self._render_cells([Cell(c.label) for c in self.columns], base + header, None)
         else:
             index = scroll_y + y - 1
-            if index >= len(self.rows):
+            if index >= len(self._keys):
                 return Strip.blank(width, base)
             strip = self._row_strip(index)
             if self.show_cursor and index == self.cursor_row:
@@ -336,18 +352,21 @@ class RowTable(ScrollView, can_focus=True):
         """Redraw the two rows that changed and keep the cursor in view."""
         self.refresh_line(old + 1)
         self.refresh_line(new + 1)
+        self._scroll_to_cursor(new)
+        self.post_message(self.RowHighlighted(self, self.cursor_key))
+
+    def _scroll_to_cursor(self, row: int) -> None:
         top = self.scroll_offset.y
         visible = max(1, self.scrollable_content_region.height - 1)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + visible:
-            self.scroll_to(y=new - visible + 1, animate=False)
-        self.post_message(self.RowHighlighted(self, self.cursor_key))
+        if row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + visible:
+            self.scroll_to(y=row - visible + 1, animate=False)
 
     def action_cursor(self, delta: int) -> None:
         """Move the cursor by ``delta`` rows, clamped to the table."""
-        if self.rows:
-            self.cursor_row = max(0, min(len(self.rows) - 1, self.cursor_row + delta))
+        if self._keys:
+            self.cursor_row = max(0, min(len(self._keys) - 1, self.cursor_row + delta))
 
     def action_select(self) -> None:
         """Post `RowSelected` for the highlighted row."""
@@ -357,9 +376,10 @@ class RowTable(ScrollView, can_focus=True):
 
     def row_detail(self, key: str) -> list[tuple[str, str]]:
         """(label, text) of every column of the row with ``key``, hidden ones included."""
-        row = next((r for r in self.rows if r.key == key), None)
-        if row is None:
+        index = next((i for i, k in enumerate(self._keys) if k == key), None)
+        if index is None:
             return []
+        row = self.row_at(index)
         texts = [c.text for c in row.cells] + [""] * len(self.columns)
         return [(c.label, texts[i]) for i, c in enumerate(self.columns) if c.label]
 
@@ -383,7 +403,7 @@ class RowTable(ScrollView, can_focus=True):
         if not self.show_cursor or event.y < 1:
             return
         index = self.scroll_offset.y + event.y - 1
-        if 0 <= index < len(self.rows):
+        if 0 <= index < len(self._keys):
             self.cursor_row = index
             if event.chain >= 2:
                 self.action_select()
