@@ -18,6 +18,7 @@ WORKERS_PER_CORE = 2
 MAX_WORKERS = 8
 
 
+@pytest.hookimpl(optionalhook=True)  # unknown when xdist is off (-p no:xdist)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: two workers per usable core (the tests wait more than they compute)."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
