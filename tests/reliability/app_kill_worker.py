@@ -2,7 +2,8 @@
 
 Usage: ``python app_kill_worker.py DATA_DIR SCENARIO``. Runs the demo app headless (Textual's
 test driver presses the same keys a user would), builds the 40/60 tilt, opens the review,
-prints ``ready``, confirms with ``y``, prints ``open`` once the tilt is open, then unwinds it
+prints ``ready``, waits for a line on stdin (the parent's go: the kill is timed from it, however
+long the parent took to get there), confirms with ``y``, prints ``open`` once the tilt is open, then unwinds it
 (``u``, ``y``), prints ``closed``, and keeps running. The parent SIGKILLs it at a random
 moment after ``ready``.
 """
@@ -32,6 +33,7 @@ async def main(data_dir: Path, scenario: Path) -> None:
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmOrders))
         say("ready")
+        await asyncio.to_thread(sys.stdin.readline)
         await pilot.press("y")
         await wait_until(pilot, lambda: app.desk is not None and app.desk.open_tilt is not None)
         say("open")

@@ -41,6 +41,7 @@ def start(data_dir: Path, scenario: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, str(WORKER), str(data_dir), str(scenario)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -48,10 +49,13 @@ def start(data_dir: Path, scenario: Path) -> subprocess.Popen[bytes]:
 
 
 def kill_after(proc: subprocess.Popen[bytes], stage: str, delay: float) -> list[str]:
-    """Kill ``delay`` s after the worker says ``stage``; the stages it reported by then."""
-    assert proc.stdout is not None
+    """Let the worker confirm once it says ready, kill it ``delay`` s after it says
+    ``stage``; the stages it reported by then."""
+    assert proc.stdout is not None and proc.stdin is not None
     line = proc.stdout.readline()
     assert line == b"ready\n", f"the worker never reached the review: {line!r}"
+    proc.stdin.write(b"go\n")
+    proc.stdin.flush()
     said = ["ready"]
     while said[-1] != stage:
         line = proc.stdout.readline()
@@ -70,15 +74,18 @@ async def test_sigkill_of_the_app_then_restart_is_consistent(tmp_path: Path) -> 
     scenario.write_text(still_scenario_text(), encoding="utf-8")
     rng = random.Random(11)
     stages: list[str] = []
-    for pair in range(RUNS // 2):
-        # Two apps at a time (two cores), each on its own data directory.
-        dirs = [tmp_path / f"d{2 * pair + k}" for k in (1, 2)]
-        procs = [start(d, scenario) for d in dirs]
+    pairs = [[tmp_path / f"d{2 * pair + k}" for k in (1, 2)] for pair in range(RUNS // 2)]
+    # Two apps at a time (two cores), each on its own data directory; each waits at the review
+    # for its go, so the next pair starts up while this one's restarts are checked.
+    procs = [start(d, scenario) for d in pairs[0]]
+    for pair, dirs in enumerate(pairs):
         reached = [
             kill_after(p, KILL_AFTER[(2 * pair + k) % 2], rng.uniform(*KILL_WINDOW_S))
             for k, p in enumerate(procs)
         ]
         stages += [r[-1] for r in reached]
+        if pair + 1 < len(pairs):
+            procs = [start(d, scenario) for d in pairs[pair + 1]]
         for data_dir in dirs:
             await check_restart(data_dir, scenario)
     print("last stage reached before each kill:", stages)
