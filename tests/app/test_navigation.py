@@ -127,7 +127,8 @@ async def test_help_opens_from_anywhere_and_lists_the_keys(app_factory: AppFacto
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = " ".join(str(s.render()) for s in app.screen.query(".keys, .panes"))
-        for words in ("F2 / 1", "Review the proposed orders", "Kill switch", "Proposed legs"):
+        for words in ("F2 / 1", "Review the proposed orders", "Kill switch", "Proposed legs",
+                      "Order the feeds", "s orders them"):  # fmt: skip
             assert words in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))

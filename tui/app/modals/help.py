@@ -42,8 +42,9 @@ PANES: tuple[tuple[str, str], ...] = (
     ),
     (
         "Live feeds",
-        "Funding or basis per market, the next settlement, mark and index; charts of the pair "
-        "spread and the highlighted market's funding history. Stale values are greyed.",
+        "Every perpetual of the venue (the followed markets first, marked ●): funding or basis, "
+        "the next settlement, mark and index; s orders them, / filters them. Charts of the "
+        "price ratio and the highlighted market's funding history. Stale values are greyed.",
     ),
 )
 

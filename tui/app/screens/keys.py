@@ -68,6 +68,7 @@ MAIN_KEYS: list[BindingType] = [
 def key_help(app_keys: list[BindingType]) -> list[tuple[str, list[BindingType]]]:
     """The keys for the help screen, by where they work (read from the bindings)."""
     from tui.app.modals.confirm import ConfirmOrders
+    from tui.app.widgets.feeds import FeedsPane
     from tui.app.widgets.holdings import HoldingsPane
     from tui.app.widgets.legs import LegsPane
 
@@ -78,6 +79,7 @@ def key_help(app_keys: list[BindingType]) -> list[tuple[str, list[BindingType]]]
             "In the proposed legs",
             [Binding("enter", "compare", "Compare markets"), *LegsPane.BINDINGS],
         ),
+        ("In the feeds", list(FeedsPane.BINDINGS)),
         ("In the order review", list(ConfirmOrders.BINDINGS)),
     ]
 
