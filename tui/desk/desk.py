@@ -20,8 +20,7 @@ from typing import Any, Protocol
 from tui.core.models import MarketSpec, Plan, Quote, TiltSpec
 from tui.core.orders import Execution, OrderIntent, closing_orders, orders_for_plan
 from tui.core.portfolio import asset_prices
-from tui.core.risk import pair_of_plan
-from tui.desk import books, records
+from tui.desk import books, records, sending
 from tui.desk.checks import KillSwitch, Limits, order_problems, wall_now
 from tui.desk.funding import FundingClerk
 from tui.desk.restore import restore_desk
@@ -293,7 +292,7 @@ class Desk:
         now = self.stamp()
         known = self.tilts.get(proposal.tilt_id)
         kept = None if known is None else (known.batches, known.spec, known.expected_carry_usd)
-        tilt = self._tilt_for(proposal, now)
+        tilt = sending.tilt_for(self, proposal, now)
         spec = proposal.spec or tilt.spec
         if spec is not None and hasattr(self.executor, "leverage"):
             # A live venue takes the tilt's leverage per market before its first order.
@@ -327,7 +326,7 @@ class Desk:
             raise
         outcome = Outcome(tilt.tilt_id)
         for intent in proposal.intents:
-            execution = await self._send(intent)
+            execution = await sending.send(self, intent)
             if execution is None:
                 outcome.unknown.append(intent.symbol)
                 continue
@@ -340,76 +339,6 @@ class Desk:
         await self.refresh_balance()
         outcome.message = records.outcome_words(tilt, outcome)
         return outcome
-
-    def _tilt_for(self, proposal: Proposal, now: datetime) -> Tilt:
-        tilt = self.tilts.get(proposal.tilt_id)
-        if tilt is None:
-            plan = proposal.plan
-            tilt = Tilt(
-                proposal.tilt_id,
-                "confirmed",
-                self.venue,
-                self.mode,
-                now,
-                proposal.spec,
-                plan.base_usd if plan is not None else 0.0,
-            )
-            self.tilts[tilt.tilt_id] = tilt
-            prices = self.prices()
-            if plan is not None:
-                tilt.expected_carry_usd = plan.totals.carry_usd
-                tilt.pair = pair_of_plan(plan)
-            if tilt.pair and all(prices.get(a) for a in tilt.pair):
-                tilt.entry_spread = prices[tilt.pair[0]] / prices[tilt.pair[1]]
-        elif proposal.purpose == "adjust" and proposal.spec is not None:
-            tilt.spec = proposal.spec  # the tilt now aims at the new targets
-            if proposal.plan is not None:
-                tilt.expected_carry_usd += proposal.plan.totals.carry_usd
-        return tilt
-
-    async def _send(self, intent: OrderIntent) -> Execution | None:
-        """Send once; on any doubt ask by client id. ``None``: fate still unknown."""
-        try:
-            return await self.executor.submit(intent, self.quotes.get(intent.symbol))
-        except Exception as exc:  # a timeout or a dropped connection: never resend blindly
-            error = f"{type(exc).__name__}: {exc}"
-        try:
-            found = await self.executor.query(intent.client_order_id, intent.symbol)
-        except Exception as exc:
-            found, error = None, f"{error}; lookup failed: {exc}"
-        else:
-            if found is None:
-                # The venue answered that it never got the order: failed, not resent. A retry
-                # is a new proposal with new client ids.
-                return Execution(
-                    client_order_id=intent.client_order_id,
-                    status="failed",
-                    reason=f"never reached the venue ({error}); not resent",
-                )
-        if found is not None:
-            return found
-        now = self.stamp()
-        self.store.record(
-            {
-                "orders": [
-                    {
-                        "client_order_id": intent.client_order_id,
-                        "status": "unknown",
-                        "error": error,
-                        "updated_at": now,
-                    }
-                ],
-                "audit": [
-                    audit_row(
-                        "error",
-                        f"{intent.client_order_id}: fate unknown ({error}); not resent",
-                        tilt_id=intent.tilt_id,
-                        ts=now,
-                    )
-                ],
-            }
-        )
-        return None
 
     def collateral(self) -> tuple[float | None, str]:
         """(USD available for new margin and fees, where it comes from). Paper: the paper
