@@ -1,11 +1,14 @@
-"""Quitting is fast: the simulator and the session close within a bound, whatever the peer does."""
+"""Quitting never waits on a peer: the simulator and the session close whatever the peer does.
+
+These are hang guards, not budgets: the defects they keep out waited ten seconds per socket
+(aiohttp's polite close), so each bound is half that. How fast quitting is, is measured by
+``porting-alpha bench`` (``quit_s``), not here."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
-import time
 from typing import Any
 
 import aiohttp
@@ -16,6 +19,8 @@ from tui.sim.server import SimServer
 from tui.store.errors import StoreClosedError
 
 FROZEN = default_scenario_path().with_name("frozen.toml")
+#: Half of the ten seconds the defects waited: a hang guard, not a budget.
+HANG_S = 5.0
 
 
 async def test_the_sim_stops_at_once_with_a_client_that_never_answers() -> None:
@@ -26,9 +31,7 @@ async def test_the_sim_stops_at_once_with_a_client_that_never_answers() -> None:
         ws = await http.ws_connect(f"{server.url}/fstream.binance.com/ws")
         await ws.send_json({"method": "SUBSCRIBE", "params": ["btcusdt@markPrice@1s"], "id": 1})
         await asyncio.sleep(0.2)
-        started = time.monotonic()
-        await server.stop()
-        assert time.monotonic() - started < 0.5
+        await asyncio.wait_for(server.stop(), HANG_S)  # not aiohttp's 10 s wait for the peer
         await ws.close()
 
 
@@ -52,10 +55,8 @@ async def test_session_close_after_the_store_closed_still_closes_the_client() ->
         session = MarketSession("binanceusdm", sim_url=server.url, store=ClosedStore())
         await session._connect()
         assert session.exchange is not None
-        started = time.monotonic()
-        await session.close()
+        await asyncio.wait_for(session.close(), HANG_S)
         assert session.exchange is None
-        assert time.monotonic() - started < 0.5
     finally:
         await server.stop()
 
@@ -65,6 +66,8 @@ def test_an_event_loop_left_with_live_streams_ends_at_once() -> None:
     may wait there for a polite close (aiohttp would wait 10 s per socket)."""
     code = f"""
 import asyncio
+import atexit
+import time
 from tui.engine.venues import create_exchange
 from tui.sim.scenario import load_scenario
 from tui.sim.server import SimServer
@@ -76,10 +79,16 @@ async def main():
     await exchange.load_markets()
     await exchange.watch_mark_price("BTC/USDT:USDT")
     # return with the stream open, the client and the server unclosed
+    global returned
+    returned = time.monotonic()
 
+returned = None
+atexit.register(lambda: print(time.monotonic() - returned))
 asyncio.run(main())
 """
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=30)
-    # Python, ccxt and aiohttp start in ~1 s here; the teardown must add next to nothing.
-    assert time.monotonic() - started < 4.0
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60
+    )
+    # The teardown alone (after main returned, to the interpreter's exit): not a wait of
+    # aiohttp's 10 s per socket.
+    assert float(done.stdout.split()[-1]) < HANG_S
