@@ -3,7 +3,8 @@ series, and the size-tiered choice of which files to merge.
 
 Merges are chosen so a flush never rewrites history: files of similar size are merged
 ``fanout`` at a time (cost proportional to the data merged, so rare for large files), and
-raw series rows older than the raw window are folded into one row per minute and group.
+raw series rows older than the raw window are folded into one row per minute and group —
+merging only the files that hold them and those sharing their minutes.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from tui.store.files import DataFile
 from tui.store.schemas import TableSpec
+from tui.store.segments import UNKNOWN_RANGE
 
 BUCKET = "1m"
 """Downsampled resolution of time series beyond the raw window."""
+MINUTE_US = 60_000_000
 
 
 def latest_per_key(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
@@ -65,6 +69,35 @@ def downsample(
     return pl.concat([old, raw]), raw_min_us
 
 
+#: A flushed batch of a time series: (table, rows, columns).
+Batch = tuple[str, int, dict[str, list[Any]]]
+
+
+def split_at_minute(
+    batches: Sequence[Batch], journal_ts_max: int | None, now_us: int
+) -> tuple[list[Batch], list[Batch]] | None:
+    """Flushed series batches cut at a minute's start: (rows before it, rows from it on),
+    or ``None`` when no minute starts cleanly here — the journal already holds a row of the
+    minute, or a batch's times cross the minute more than once. The minute is the newest
+    row's (``now_us``'s when nothing was flushed). Each batch keeps its order."""
+    newest = [max(cols["ts"]) for _, n, cols in batches if n]
+    start = _minute(max(newest) if newest else now_us)
+    if journal_ts_max is not None and journal_ts_max >= start:
+        return None
+    before: list[Batch] = []
+    after: list[Batch] = []
+    for table, n, cols in batches:
+        ts = cols["ts"]
+        cut = next((i for i, v in enumerate(ts) if v >= start), n)
+        if any(v < start for v in ts[cut:]):
+            return None
+        if cut:
+            before.append((table, cut, {c: v[:cut] for c, v in cols.items()}))
+        if cut < n:
+            after.append((table, n - cut, {c: v[cut:] for c, v in cols.items()}))
+    return before, after
+
+
 def size_class(rows: int, fanout: int) -> int:
     """The tier of a file of ``rows`` rows: files of one tier are merged together."""
     return int(math.log(max(rows, 1), fanout))
@@ -85,14 +118,53 @@ def next_tier_merge(
     return list(reversed(run)) if len(run) >= fanout else None
 
 
-def stale_raw_prefix(
+def stale_raw_span(
     live: Sequence[DataFile], raw_min: Mapping[Path, int | None], due_us: int
-) -> list[DataFile] | None:
-    """The live files up to the last one holding raw rows older than ``due_us``: merging
-    them downsamples those rows. ``None`` when no file is due."""
-    last = -1
-    for i, f in enumerate(live):
-        m = raw_min.get(f.path)
-        if m is not None and m < due_us:
-            last = i
-    return list(live[: last + 1]) if last >= 0 else None
+) -> tuple[int, int] | None:
+    """The first and last of the live files holding raw rows older than ``due_us`` (merging
+    them downsamples those rows); ``None`` when no file is due."""
+    due = [i for i, f in enumerate(live) if (m := raw_min.get(f.path)) is not None and m < due_us]
+    return (due[0], due[-1]) if due else None
+
+
+def _minute(us: int) -> int:
+    return us - us % MINUTE_US
+
+
+def widen_to_shared_minutes(
+    live: Sequence[DataFile],
+    ts_range: Mapping[Path, tuple[int, int] | None],
+    first: int,
+    last: int,
+    cutoff_us: int,
+) -> tuple[int, int]:
+    """The span ``first..last`` of live files grown until no file outside it holds a row in a
+    minute the merge folds (one before ``cutoff_us``): a minute folded in two merges would
+    read as two rows. Files whose range is unknown may hold any minute.
+
+    Journal generations end at a minute's start (``Flushing.flush``), so a span of files
+    past the raw window usually needs no other: a merge rewrites only what it folds, never
+    the table's folded history, which is what kept its working memory growing all day."""
+    while True:
+        ranges = [r for f in live[first : last + 1] if (r := _range(ts_range, f)) is not None]
+        if not ranges:
+            return first, last
+        lo = _minute(min(r[0] for r in ranges))
+        hi = _minute(min(max(r[1] for r in ranges), cutoff_us - 1))
+        if lo > hi:  # nothing older than the cutoff: nothing is folded
+            return first, last
+        sharing = [
+            i
+            for i, f in enumerate(live)
+            if (r := _range(ts_range, f)) is not None
+            and _minute(r[0]) <= hi
+            and _minute(r[1]) >= lo
+        ]
+        grown = (min([first, *sharing]), max([last, *sharing]))
+        if grown == (first, last):
+            return first, last
+        first, last = grown
+
+
+def _range(ts_range: Mapping[Path, tuple[int, int] | None], f: DataFile) -> tuple[int, int] | None:
+    return ts_range.get(f.path, UNKNOWN_RANGE)

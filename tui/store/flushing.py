@@ -7,7 +7,7 @@ buffers, pending journal rows, files and journal writer, set up by ``Store.__ini
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from tui.store.journal import Columns, JournalWriter, encode
 from tui.store.rows import ColumnBuffer, columns_to_frame, concat_columns, to_us
 from tui.store.schemas import SPECS, TableSpec
 from tui.store.segments import TableFiles
+
+Batches = Sequence[compaction.Batch]
 
 
 class Flushing:
@@ -39,6 +41,7 @@ class Flushing:
     _journal: JournalWriter
     _journal_dir: Path
     _flushes_in_journal: int
+    _journal_ts_max: int | None
     _last_flush: float
     _broken: str
 
@@ -54,29 +57,68 @@ class Flushing:
     def flush(self) -> None:
         """Persist the buffered time-series rows: one journal append, one fsync. Every
         ``journal_max_flushes`` flushes (or ``journal_max_rows`` rows) the journal is also
-        compacted into parquet segments and small files are merged."""
+        compacted into parquet segments and small files are merged.
+
+        A compaction waits for a minute's start (at most a minute of flushes; twice the
+        limits at most, when the rows never cross a minute cleanly): the rows before it end
+        the journal's generation and the rest begin the next, so no minute spans two
+        generations and downsampling one never needs to rewrite its neighbours."""
         self._spec("quotes")  # closed check
         taken = [(t, buf.rows, buf.take()) for t, buf in self._buffers.items() if buf.rows]
-        if taken:
-            data = b"".join(encode(t, cols) for t, _, cols in taken)
-            try:
-                self._write_journal(data, sum(n for _, n, _ in taken))
-            except StoreError:
-                # Not in the journal: keep the rows buffered (in order) for the next flush.
-                for t, _, cols in taken:
-                    rest = self._buffers[t].take()
-                    self._buffers[t].extend_columns(cols)
-                    self._buffers[t].extend_columns(rest)
-                raise
-            for t, _, cols in taken:
-                self._pending[t].append(cols)
-        self._flushes_in_journal += 1
-        self._last_flush = time.monotonic()
-        if (
-            self._journal.rows >= self.journal_max_rows
-            or self._flushes_in_journal >= self.journal_max_flushes
-        ):
+        rows = self._journal.rows + sum(n for _, n, _ in taken)
+        flushes = self._flushes_in_journal + 1
+        due = rows >= self.journal_max_rows or flushes >= self.journal_max_flushes
+        split = None
+        if due:
+            now_us = to_us(self.clock())
+            split = compaction.split_at_minute(taken, self._journal_ts_max, now_us)
+        if split is None:
+            self._journal_batches(taken)
+            self._flushes_in_journal += 1
+            self._last_flush = time.monotonic()
+            overdue = rows >= 2 * self.journal_max_rows or flushes >= 2 * self.journal_max_flushes
+            if overdue:
+                self.compact()
+            return
+        before, after = split
+        self._journal_batches(before, after)
+        try:
             self.compact()
+        except StoreError:
+            if self._broken:  # the old journal is to be replayed as it is: keep them buffered
+                self._unflush(after)
+            else:  # only a merge failed: the new journal takes them
+                self._journal_batches(after)
+            raise
+        self._journal_batches(after)
+        self._last_flush = time.monotonic()
+
+    def _journal_batches(self, batches: Batches, held: Batches = ()) -> None:
+        """Append flushed batches to the journal (one write, one fsync). A refused write
+        puts them back in the buffers, with ``held`` (taken after them) behind them."""
+        if not batches:
+            return
+        data = b"".join(encode(t, cols) for t, _, cols in batches)
+        try:
+            self._write_journal(data, sum(n for _, n, _ in batches))
+        except StoreError:
+            # Not in the journal: keep the rows buffered (in order) for the next flush.
+            self._unflush([*batches, *held])
+            raise
+        for t, _, cols in batches:
+            self._pending[t].append(cols)
+            ts = max(cols["ts"])
+            if self._journal_ts_max is None or ts > self._journal_ts_max:
+                self._journal_ts_max = ts
+
+    def _unflush(self, batches: Batches) -> None:
+        """Put taken batches back in front of what was buffered since."""
+        for table, buf in self._buffers.items():
+            rest = buf.take()
+            for t, _, cols in batches:
+                if t == table:
+                    buf.extend_columns(cols)
+            buf.extend_columns(rest)
 
     def maybe_flush(self, now: float | None = None) -> bool:
         """Flush if ``flush_interval_s`` has passed since the last flush (``now`` is
@@ -111,6 +153,7 @@ class Flushing:
             self._broken = self.failure = str(err)
             raise err from exc
         self._journal = JournalWriter(self._journal_dir, self._next_seq())
+        self._journal_ts_max = None
         self._flushes_in_journal = 0
         try:
             for table in SPECS:
@@ -128,13 +171,19 @@ class Flushing:
         cutoff = to_us(self.clock() - self.raw_window)
         cutoff -= cutoff % 60_000_000  # whole minutes: buckets are never split by the cutoff
         while True:
-            run = None
+            span = None
             if spec.kind == "series":
                 slack = max(60_000_000, int(self.raw_window.total_seconds() * 1e6 / 8))
-                run = compaction.stale_raw_prefix(files.live, files.raw_min, cutoff - slack)
-            run = run or compaction.next_tier_merge(files.live, files.rows, self.fanout)
-            if not run:
+                span = compaction.stale_raw_span(files.live, files.raw_min, cutoff - slack)
+            if span is None:
+                tier = compaction.next_tier_merge(files.live, files.rows, self.fanout)
+                if tier:
+                    span = (files.live.index(tier[0]), files.live.index(tier[-1]))
+            if span is None:
                 return
+            if spec.kind == "series":
+                span = compaction.widen_to_shared_minutes(files.live, files.ts_range, *span, cutoff)
+            run = files.live[span[0] : span[1] + 1]
             df = files.read(run)
             raw_min = None
             if spec.kind == "series":

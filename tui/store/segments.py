@@ -25,6 +25,12 @@ from tui.store.schemas import TableSpec
 #: Parquet key-value metadata: rows in the file, and the oldest raw (not downsampled) row.
 META_ROWS = "porting_alpha.rows"
 META_RAW_MIN = "porting_alpha.raw_min_us"
+#: Time series: the oldest and newest row's time (µs), so a merge knows which files share a
+#: minute without reading them.
+META_TS_MIN = "porting_alpha.ts_min_us"
+META_TS_MAX = "porting_alpha.ts_max_us"
+#: The time range of a file written before its range was recorded: it may hold any minute.
+UNKNOWN_RANGE = (-(2**63), 2**63 - 1)
 
 
 def schema_diff(want: pl.Schema, have: pl.Schema) -> str:
@@ -56,6 +62,8 @@ class TableFiles:
         """Good files not covered by another, in sequence order."""
         self.rows: dict[Path, int] = {}
         self.raw_min: dict[Path, int | None] = {}
+        self.ts_range: dict[Path, tuple[int, int] | None] = {}
+        """Time series: each file's oldest and newest row (µs), ``None`` when it has none."""
         self._known: list[DataFile] = []
 
     # -- open ---------------------------------------------------------------------------
@@ -133,9 +141,14 @@ class TableFiles:
         )
 
     def _remember(self, f: DataFile, meta: dict[str, str]) -> None:
-        self.rows[f.path] = int(meta.get(META_ROWS) or 0)
+        rows = self.rows[f.path] = int(meta.get(META_ROWS) or 0)
         raw = meta.get(META_RAW_MIN) or ""
         self.raw_min[f.path] = int(raw) if raw else None
+        lo, hi = meta.get(META_TS_MIN), meta.get(META_TS_MAX)
+        if lo and hi:
+            self.ts_range[f.path] = (int(lo), int(hi))
+        else:
+            self.ts_range[f.path] = UNKNOWN_RANGE if rows or META_ROWS not in meta else None
 
     # -- queries ------------------------------------------------------------------------
 
@@ -181,6 +194,12 @@ class TableFiles:
             META_ROWS: str(df.height),
             META_RAW_MIN: "" if raw_min_us is None else str(raw_min_us),
         }
+        ts = self.spec.ts
+        if self.spec.kind == "series" and ts is not None and not df.is_empty():
+            lo_us, hi_us = df.select(
+                pl.col(ts).min().dt.epoch("us"), pl.col(ts).max().dt.epoch("us").alias("hi")
+            ).row(0)
+            meta[META_TS_MIN], meta[META_TS_MAX] = str(lo_us), str(hi_us)
         df.write_parquet(buf, compression="zstd", compression_level=1, metadata=meta)
         data = buf.getvalue()
         crc = crc32(data)
@@ -192,6 +211,7 @@ class TableFiles:
             k.path.unlink(missing_ok=True)
             self.rows.pop(k.path, None)
             self.raw_min.pop(k.path, None)
+            self.ts_range.pop(k.path, None)
         self._known = [k for k in self._known if k not in dead] + [f]
         self.live = sorted([x for x in self.live if x not in inputs] + [f], key=lambda x: x.lo)
         return f

@@ -93,9 +93,10 @@ class Store(Flushing, StateTables):
 
         ``journal_max_rows`` / ``journal_max_flushes``: the journal is compacted into parquet
         once it holds that many rows or has seen that many flushes (≈ 5 min at 1 s).
-        ``fanout``: how many files of one size are merged together. ``read_only``: a snapshot that takes no lock and changes nothing on disk (writes
-        raise). ``clock``: what "now" is (the raw window's end, a log row's default time);
-        the wall clock by default."""
+        ``fanout``: how many files of one size are merged together. ``read_only``: a
+        snapshot that takes no lock and changes nothing on disk (writes raise). ``clock``:
+        what "now" is (the raw window's end, a log row's default time); the wall clock by
+        default."""
         self.data_dir = Path(data_dir)
         self.read_only = read_only
         self.flush_interval_s = flush_interval_s
@@ -113,6 +114,7 @@ class Store(Flushing, StateTables):
         self._buffers = {t: ColumnBuffer(s) for t, s in SPECS.items() if s.kind == "series"}
         self._log_cache: dict[str, pl.DataFrame] = {}
         self._flushes_in_journal = 0
+        self._journal_ts_max: int | None = None
         self._broken = ""
         self._closed = False
         self._last_flush = time.monotonic()
