@@ -1,18 +1,21 @@
 """A long session's compactions work in bounded pieces: downsampling folds only the files
-past the raw window (never the table's folded history again), and a journal generation ends
-at a minute's start so no minute is split between files. What a read returns is what folding
-every row would give."""
+past the raw window (never the table's folded history again), no merge of time series reads
+more than ``merge_max_rows`` rows, and a journal generation ends at a minute's start so no
+minute is split between files. What a read returns is what folding every row would give."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
 from tui.store import Store
 from tui.store.compaction import split_at_minute
+from tui.store.segments import TableFiles
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 SYMBOLS = ("A", "B", "C")
@@ -20,6 +23,7 @@ TUNING: dict[str, Any] = {
     "raw_window": timedelta(hours=1),
     "journal_max_flushes": 5,
     "fanout": 4,
+    "merge_max_rows": 1000,
 }
 
 
@@ -45,6 +49,21 @@ def session(store: Store, now: list[datetime], hours: float, start: datetime = T
     return rows
 
 
+def merges_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The rows each merge reads (a read of chosen files is a merge's)."""
+    sizes: list[int] = []
+    real: Callable[..., pl.DataFrame] = TableFiles.read
+
+    def read(self: TableFiles, files: Any = None, since_us: Any = None) -> pl.DataFrame:
+        df = real(self, files, since_us)
+        if files is not None:
+            sizes.append(df.height)
+        return df
+
+    monkeypatch.setattr(TableFiles, "read", read)
+    return sizes
+
+
 def folded(rows: list[dict[str, Any]]) -> pl.DataFrame:
     """Every row folded to its minute: the last non-null value per column."""
     df = pl.DataFrame(rows, schema_overrides={"bid": pl.Float64}).with_columns(
@@ -53,6 +72,20 @@ def folded(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return df.group_by("symbol", "ts", maintain_order=True).agg(
         pl.col("mark").drop_nulls().last(), pl.col("bid").drop_nulls().last()
     )
+
+
+def test_no_merge_of_a_long_session_reads_more_than_its_cap(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [T0]
+    sizes = merges_read(monkeypatch)
+    with Store.open(data_dir, clock=lambda: now[0], **TUNING) as s:
+        rows = session(s, now, hours=12)
+        total = s.read("quotes").height
+        files = len(s._files["quotes"].live)
+    assert len(rows) == 12 * 360 * 3 and total > 3 * TUNING["merge_max_rows"]
+    assert sizes and max(sizes) <= TUNING["merge_max_rows"]
+    assert files <= 10  # downsampled files between raw ones are still merged, to the cap
 
 
 def test_reads_are_every_row_folded_past_the_window_and_raw_within(data_dir: Path) -> None:

@@ -104,18 +104,31 @@ def size_class(rows: int, fanout: int) -> int:
 
 
 def next_tier_merge(
-    live: Sequence[DataFile], rows: Mapping[Path, int], fanout: int
+    live: Sequence[DataFile], rows: Mapping[Path, int], fanout: int, max_rows: int | None = None
 ) -> list[DataFile] | None:
-    """The newest run of at least ``fanout`` consecutive files of one size class, if any."""
-    if len(live) < fanout:
-        return None
-    run = [live[-1]]
-    cls = size_class(rows.get(live[-1].path, 0), fanout)
-    for f in reversed(live[:-1]):
-        if size_class(rows.get(f.path, 0), fanout) != cls:
-            break
-        run.append(f)
-    return list(reversed(run)) if len(run) >= fanout else None
+    """The newest run of at least ``fanout`` consecutive files of one size class, if any.
+
+    With ``max_rows`` (time series) a run never holds more rows than that: the newest
+    stretch of at least ``fanout`` files of a class that fits is merged, looked for past the
+    newest files too, since downsampled files sit between older and newer raw ones. A file
+    that large is left as it is, so no merge's working memory grows with the session."""
+    end = len(live)
+    while end >= fanout:
+        cls = size_class(rows.get(live[end - 1].path, 0), fanout)
+        start = end - 1
+        while start > 0 and size_class(rows.get(live[start - 1].path, 0), fanout) == cls:
+            start -= 1
+        if max_rows is None:
+            return list(live[start:end]) if end - start >= fanout else None
+        for last in range(end, start + fanout - 1, -1):
+            first, total = last, 0
+            while first > start and total + rows.get(live[first - 1].path, 0) <= max_rows:
+                first -= 1
+                total += rows.get(live[first].path, 0)
+            if last - first >= fanout:
+                return list(live[first:last])
+        end = start
+    return None
 
 
 def stale_raw_span(
@@ -125,6 +138,30 @@ def stale_raw_span(
     them downsamples those rows); ``None`` when no file is due."""
     due = [i for i, f in enumerate(live) if (m := raw_min.get(f.path)) is not None and m < due_us]
     return (due[0], due[-1]) if due else None
+
+
+def cap_span(
+    live: Sequence[DataFile], rows: Mapping[Path, int], first: int, last: int, max_rows: int
+) -> tuple[int, int]:
+    """``first..last`` cut after the files that fit in ``max_rows`` rows (at least one):
+    the rest is merged next, a merge at a time."""
+    total = 0
+    for i in range(first, last + 1):
+        total += rows.get(live[i].path, 0)
+        if total > max_rows and i > first:
+            return first, i - 1
+    return first, last
+
+
+def all_folded(
+    run: Sequence[DataFile],
+    raw_min: Mapping[Path, int | None],
+    ts_range: Mapping[Path, tuple[int, int] | None],
+) -> bool:
+    """Whether ``run`` holds only downsampled rows, each file's minutes its own (files
+    written before ranges were recorded are not taken on trust): folding them again would
+    change nothing, so their merge only joins them."""
+    return all(raw_min.get(f.path) is None and _range(ts_range, f) != UNKNOWN_RANGE for f in run)
 
 
 def _minute(us: int) -> int:

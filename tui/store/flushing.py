@@ -33,6 +33,7 @@ class Flushing:
     journal_max_rows: int
     journal_max_flushes: int
     fanout: int
+    merge_max_rows: int
     clock: Callable[[], datetime]
     _buffers: dict[str, ColumnBuffer]
     _pending: dict[str, list[Columns]]
@@ -175,8 +176,11 @@ class Flushing:
             if spec.kind == "series":
                 slack = max(60_000_000, int(self.raw_window.total_seconds() * 1e6 / 8))
                 span = compaction.stale_raw_span(files.live, files.raw_min, cutoff - slack)
+                if span is not None:
+                    span = compaction.cap_span(files.live, files.rows, *span, self.merge_max_rows)
             if span is None:
-                tier = compaction.next_tier_merge(files.live, files.rows, self.fanout)
+                cap = self.merge_max_rows if spec.kind == "series" else None
+                tier = compaction.next_tier_merge(files.live, files.rows, self.fanout, cap)
                 if tier:
                     span = (files.live.index(tier[0]), files.live.index(tier[-1]))
             if span is None:
@@ -187,7 +191,8 @@ class Flushing:
             df = files.read(run)
             raw_min = None
             if spec.kind == "series":
-                df, raw_min = compaction.downsample(spec, df, cutoff)
+                if not compaction.all_folded(run, files.raw_min, files.ts_range):
+                    df, raw_min = compaction.downsample(spec, df, cutoff)
             else:
                 df = compaction.latest_per_key(spec, df)
             files.write(df, run[0].lo, run[-1].hi, self._next_seq(), inputs=run, raw_min_us=raw_min)

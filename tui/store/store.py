@@ -86,6 +86,7 @@ class Store(Flushing, StateTables):
         journal_max_rows: int = 50_000,
         journal_max_flushes: int = 300,
         fanout: int = 8,
+        merge_max_rows: int = 300_000,
         read_only: bool = False,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -93,10 +94,11 @@ class Store(Flushing, StateTables):
 
         ``journal_max_rows`` / ``journal_max_flushes``: the journal is compacted into parquet
         once it holds that many rows or has seen that many flushes (≈ 5 min at 1 s).
-        ``fanout``: how many files of one size are merged together. ``read_only``: a
-        snapshot that takes no lock and changes nothing on disk (writes raise). ``clock``:
-        what "now" is (the raw window's end, a log row's default time); the wall clock by
-        default."""
+        ``fanout``: how many files of one size are merged together; ``merge_max_rows``: the
+        most rows one merge of time-series files reads (what bounds a compaction's working
+        memory, whatever the session's length). ``read_only``: a snapshot that takes no lock
+        and changes nothing on disk (writes raise). ``clock``: what "now" is (the raw
+        window's end, a log row's default time); the wall clock by default."""
         self.data_dir = Path(data_dir)
         self.read_only = read_only
         self.flush_interval_s = flush_interval_s
@@ -104,6 +106,7 @@ class Store(Flushing, StateTables):
         self.journal_max_rows = journal_max_rows
         self.journal_max_flushes = journal_max_flushes
         self.fanout = fanout
+        self.merge_max_rows = merge_max_rows
         self.clock: Callable[[], datetime] = clock or _wall_clock
         self.problems: list[str] = []
         """One line per thing found wrong at open (torn files set aside, dropped lines)."""
