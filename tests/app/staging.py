@@ -32,7 +32,9 @@ def still_scenario_text() -> str:
 
 
 #: How often `wait_until` looks again: short, since every test waits on conditions this way.
-POLL_S = 0.03
+#: It sleeps rather than `pilot.pause`: that makes every widget of the screen answer first,
+#: ≈ 6 ms of CPU a look (15 % of a core at this rate, taken from the other test workers).
+POLL_S = 0.02
 
 
 async def wait_until(pilot: Pilot[Any], check: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -42,7 +44,8 @@ async def wait_until(pilot: Pilot[Any], check: Callable[[], bool], timeout: floa
     while not check():
         if loop.time() > end:
             raise AssertionError("timed out waiting for the app")
-        await pilot.pause(POLL_S)
+        await asyncio.sleep(POLL_S)  # the app runs meanwhile: same event loop
+    await pilot.pause(0)  # and the screen has handled what was posted (a new one is composed)
 
 
 async def market_ready(pilot: Pilot[Any], *, freeze: bool = True) -> None:
