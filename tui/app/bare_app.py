@@ -7,14 +7,17 @@ it times the app's: what the ratio measures is what our app adds to Textual's ow
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
 
 class BareApp(App[None]):
     """Header, Static, Footer; ``q`` quits."""
 
-    BINDINGS = [("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [("q", "quit", "Quit")]
 
     def compose(self) -> ComposeResult:
         """The three widgets."""
