@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Container
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.core.models import Quote
 from tui.engine.errors import describe
@@ -23,7 +23,29 @@ from tui.engine.health import backoff_delay
 from tui.engine.quotes import quote_from_mark_stream
 
 if TYPE_CHECKING:
-    from tui.engine.session import MarketSession
+    from tui.engine.health import FeedHealth, Pacing
+
+
+class StreamHost(Protocol):
+    """What the stream feed uses of its `tui.engine.session.MarketSession` (a protocol, so
+    the feed does not import the session back)."""
+
+    exchange: Any
+    health: dict[str, FeedHealth]
+    pacing: Pacing
+    venue_perps: frozenset[str]
+    _assets_changed: asyncio.Event
+
+    def received_now(self) -> datetime:
+        """Now on the session's clock."""
+        ...
+
+    def _perps(self) -> set[str]: ...
+
+    def _streamed(self, quotes: dict[str, Quote]) -> None: ...
+
+    def _report(self, name: str) -> None: ...
+
 
 QuotesSink = Callable[[dict[str, Quote]], None]
 
@@ -51,7 +73,7 @@ async def watch_all_marks(
             on_quotes(fresh)
 
 
-async def stream_feed(session: MarketSession) -> None:
+async def stream_feed(session: StreamHost) -> None:
     """The session's stream feed until cancelled: the all-market stream where the venue
     has one, else a watcher per perpetual followed."""
     if session.exchange.has.get("watchMarkPrices"):
@@ -63,7 +85,7 @@ async def stream_feed(session: MarketSession) -> None:
 class _Retries:
     """The stream's health across deliveries and drops (one per feed, shared by watchers)."""
 
-    def __init__(self, session: MarketSession) -> None:
+    def __init__(self, session: StreamHost) -> None:
         self.session = session
         self.health = session.health["stream"]
 
@@ -82,7 +104,7 @@ class _Retries:
         await asyncio.sleep(backoff_delay(attempt, 1.0, cap=cap))
 
 
-async def _all_markets(session: MarketSession) -> None:
+async def _all_markets(session: StreamHost) -> None:
     """Every perpetual of the venue on one subscription (only the listed tradable ones are
     kept: the frame also carries markets the session does not trade, USDC-settled ones)."""
     retries = _Retries(session)
@@ -108,7 +130,7 @@ async def _all_markets(session: MarketSession) -> None:
             await retries.dropped(err, attempt)
 
 
-async def _each_perp(session: MarketSession) -> None:
+async def _each_perp(session: StreamHost) -> None:
     """One watcher per perpetual followed, started and stopped as the assets change."""
     retries = _Retries(session)
     workers: dict[str, asyncio.Task[None]] = {}
@@ -126,7 +148,7 @@ async def _each_perp(session: MarketSession) -> None:
             task.cancel()
 
 
-async def _watch(session: MarketSession, retries: _Retries, symbol: str) -> None:
+async def _watch(session: StreamHost, retries: _Retries, symbol: str) -> None:
     attempt = 0
     while True:
         try:
