@@ -53,7 +53,10 @@ class Recorder:
     def states(self, feed: str) -> list[str]:
         return [e.state for e in self.of(FeedStatus) if e.feed == feed]
 
-    async def wait_for(self, condition: Callable[[], Any], timeout: float = 10.0) -> None:
+    def statuses(self, feed: str) -> list[FeedStatus]:
+        return [e for e in self.of(FeedStatus) if e.feed == feed]
+
+    async def wait_for(self, condition: Callable[[], Any], timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:

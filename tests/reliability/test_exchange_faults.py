@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tui.engine.events import EngineEvent, FeedStatus
+from tests.engine.conftest import Recorder
 from tui.engine.gate import RequestGate
 from tui.engine.health import Pacing
 from tui.engine.markets import load_market_specs
 from tui.engine.session import MarketSession
 from tui.engine.venues import SIM_CREDENTIALS, create_exchange
-from tui.sim.scenario import FROZEN_SCENARIO, load_scenario
 from tui.sim.server import RequestRecord, SimServer
 
 #: The session's own (stopped) clock.
@@ -42,42 +40,10 @@ IN_FLIGHT_S = 0.05
 REST_FEEDS = ("marks", "book")
 
 
-class Events:
-    """Collects engine events; `wait_for` polls a condition (bounded only against hangs)."""
-
-    def __init__(self) -> None:
-        self.events: list[EngineEvent] = []
-
-    def __call__(self, event: EngineEvent) -> None:
-        self.events.append(event)
-
-    def statuses(self, feed: str) -> list[FeedStatus]:
-        return [e for e in self.events if isinstance(e, FeedStatus) and e.feed == feed]
-
-    async def wait_for(self, condition: Callable[[], Any], timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; last events: {self.events[-6:]}")
-            await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimServer]:
-    server = SimServer(
-        load_scenario(FROZEN_SCENARIO), stream_interval_s=0.2, wall_clock=lambda: 0.0
-    )
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
 @contextlib.asynccontextmanager
 async def running(
     sim: SimServer, assets: tuple[str, ...] = ("BTC", "ETH"), gate: RequestGate | None = None
-) -> AsyncIterator[tuple[MarketSession, Events]]:
+) -> AsyncIterator[tuple[MarketSession, Recorder]]:
     market = MarketSession(
         "binanceusdm",
         sim_url=sim.url,
@@ -88,7 +54,7 @@ async def running(
         gate=gate,
         wall_clock=lambda: OUR_CLOCK,
     )
-    events = Events()
+    events = Recorder()
     task = asyncio.create_task(market.run(events))
     try:
         yield market, events
